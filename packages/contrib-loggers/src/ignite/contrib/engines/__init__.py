@@ -1,0 +1,3 @@
+"""`ignite.contrib.engines` (distribution `ignite-contrib-loggers`)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""`ignite.contrib.handlers` (distribution `ignite-contrib-loggers`)."""
+
+__all__: list[str] = []

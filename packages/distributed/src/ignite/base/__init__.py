@@ -1,0 +1,3 @@
+"""`ignite.base` (distribution `ignite-distributed`)."""
+
+__all__: list[str] = []

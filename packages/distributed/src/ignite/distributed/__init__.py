@@ -1,0 +1,3 @@
+"""`ignite.distributed` (distribution `ignite-distributed`)."""
+
+__all__: list[str] = []

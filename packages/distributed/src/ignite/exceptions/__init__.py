@@ -1,0 +1,3 @@
+"""`ignite.exceptions` (distribution `ignite-distributed`)."""
+
+__all__: list[str] = []

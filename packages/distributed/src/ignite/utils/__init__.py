@@ -1,0 +1,3 @@
+"""`ignite.utils` (distribution `ignite-distributed`)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""`ignite.engine` (distribution `ignite-engine`)."""
+
+__all__: list[str] = []

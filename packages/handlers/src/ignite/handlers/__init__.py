@@ -1,0 +1,3 @@
+"""`ignite.handlers` (distribution `ignite-handlers`)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""`ignite.contrib.metrics` (distribution `ignite-metrics`)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""`ignite.metrics` (distribution `ignite-metrics`)."""
+
+__all__: list[str] = []
