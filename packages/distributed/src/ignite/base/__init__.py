@@ -1,3 +1,7 @@
-"""`ignite.base` (distribution `ignite-distributed`)."""
+"""`ignite.base` (distribution `ignite-distributed`): base classes and mixins shared by Ignite objects."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from ignite.base.mixins import Serializable
+
+__all__ = ["Serializable"]

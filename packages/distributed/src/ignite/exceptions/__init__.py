@@ -1,3 +1,7 @@
-"""`ignite.exceptions` (distribution `ignite-distributed`)."""
+"""`ignite.exceptions` (distribution `ignite-distributed`): the exceptions shared by all Ignite distributions."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from ignite.exceptions._errors import NotComputableError
+
+__all__ = ["NotComputableError"]
