@@ -188,3 +188,15 @@ def test_set_data_requires_iterable() -> None:
     engine, _ = make_engine()
     with pytest.raises(TypeError, match="Argument data should be iterable, got int"):
         engine.set_data(3)  # type: ignore[arg-type]
+
+
+def test_state_dict_of_a_never_run_engine_round_trips() -> None:
+    # A checkpoint taken before the first run (max_epochs and epoch_length still None) must load back.
+    fresh, _ = make_engine()
+    saved = fresh.state_dict()
+    assert dict(saved) == {"epoch_length": None, "iteration": 0, "max_epochs": None}
+    engine, seen = make_engine()
+    engine.load_state_dict(saved)
+    assert (engine.state.epoch, engine.state.iteration, engine.state.max_epochs) == (0, 0, None)
+    engine.run(range(3), max_epochs=2)
+    assert seen == [(1, 1), (1, 2), (1, 3), (2, 4), (2, 5), (2, 6)]

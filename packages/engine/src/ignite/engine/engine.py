@@ -329,9 +329,15 @@ class Engine(Serializable):
         epoch_length = state_dict["epoch_length"]
         if epoch_length is not None and not _is_positive_int(epoch_length):
             raise ValueError(f"state_dict['epoch_length'] should be a positive integer or None, got {epoch_length!r}")
-        for key in ("max_epochs", "max_iters"):
-            if key in state_dict and not _is_positive_int(state_dict[key]):
-                raise ValueError(f"state_dict['{key}'] should be a positive integer, got {state_dict[key]!r}")
+        # max_epochs is None in the state of an engine that never ran: restoring it gives a fresh engine again.
+        if "max_epochs" in state_dict and not (
+            state_dict["max_epochs"] is None or _is_positive_int(state_dict["max_epochs"])
+        ):
+            raise ValueError(
+                f"state_dict['max_epochs'] should be a positive integer or None, got {state_dict['max_epochs']!r}"
+            )
+        if "max_iters" in state_dict and not _is_positive_int(state_dict["max_iters"]):
+            raise ValueError(f"state_dict['max_iters'] should be a positive integer, got {state_dict['max_iters']!r}")
         for key in ("iteration", "epoch"):
             value = state_dict.get(key, 0)
             if not _is_non_negative_int(value):
