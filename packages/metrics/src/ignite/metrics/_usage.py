@@ -7,7 +7,6 @@ imports ``ignite.engine``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,15 +22,15 @@ __all__ = [
 
 
 def _events() -> Any:
-    # ignite-metrics does not depend on ignite-engine: the engine is imported by name, only when a metric is
-    # attached (the edge checker sees no static import, and `import ignite.metrics` never loads it).
+    # ignite-metrics does not depend on ignite-engine: the engine is imported only when a metric is attached, so
+    # `import ignite.metrics` never loads it. tools/py/check_edges.py lists this optional edge by name.
     try:
-        engine = importlib.import_module("ignite.engine")
+        from ignite.engine import Events
     except ImportError as exc:
         raise ImportError(
             "Attaching a metric to an engine needs the distribution ignite-engine: pip install ignite-engine"
         ) from exc
-    return engine.Events
+    return Events
 
 
 class MetricUsage:
