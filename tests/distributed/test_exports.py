@@ -8,8 +8,14 @@ import pytest
 
 EXPECTED = {
     "ignite.distributed": [
+        "DistributedProxySampler",
+        "Parallel",
         "all_gather",
+        "all_gather_tensors_with_shapes",
         "all_reduce",
+        "auto_dataloader",
+        "auto_model",
+        "auto_optim",
         "available_backends",
         "backend",
         "barrier",
@@ -34,11 +40,17 @@ EXPECTED = {
         "registered_computation_models",
         "set_local_rank",
         "show_config",
+        "spawn",
         "sync",
     ],
+    "ignite.distributed.auto": ["DistributedProxySampler", "auto_dataloader", "auto_model", "auto_optim"],
+    "ignite.distributed.launcher": ["Parallel"],
     "ignite.distributed.comp_models": [
         "ComputationModel",
+        "_HorovodDistModel",
+        "_NativeDistModel",
         "_SerialModel",
+        "_XlaDistModel",
         "has_hvd_support",
         "has_native_dist_support",
         "has_xla_support",
@@ -72,7 +84,8 @@ def test_distributed_utils_exports_match_package() -> None:
     import ignite.distributed as idist
     import ignite.distributed.utils as idist_utils
 
-    assert set(idist_utils.__all__) == set(idist.__all__) - {"comp_models"}
+    others = {"comp_models", "DistributedProxySampler", "Parallel", "auto_dataloader", "auto_model", "auto_optim"}
+    assert set(idist_utils.__all__) == set(idist.__all__) - others
     for name in idist_utils.__all__:
         assert getattr(idist, name) is getattr(idist_utils, name)
 

@@ -292,3 +292,26 @@ def test_initialize_and_sync_with_a_registered_model(monkeypatch: pytest.MonkeyP
     idist.sync()
     assert idist.backend() is None
     assert isinstance(idist_utils._model, _SerialModel)
+
+
+def test_all_gather_tensors_with_shapes() -> None:
+    shapes = [[1, 2], [3, 1], [2, 2]]
+
+    def gather(m: _ThreadModel) -> list[list[list[float]]]:
+        tensor = torch.full(shapes[m.rank], float(m.rank))
+        return [t.tolist() for t in m.all_gather_tensors_with_shapes(tensor, shapes)]
+
+    expected = [[[0.0, 0.0]], [[1.0], [1.0], [1.0]], [[2.0, 2.0], [2.0, 2.0]]]
+    assert _run_world(3, gather) == [expected] * 3
+
+
+def test_all_gather_tensors_with_shapes_checks_arguments() -> None:
+    model = _ThreadModel()
+    with pytest.raises(TypeError, match=r"Argument tensor should be a torch.Tensor, got list"):
+        model.all_gather_tensors_with_shapes([1], [[1]])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Argument shapes should hold one shape of 1 dimensions per rank \(1 ranks\)"):
+        model.all_gather_tensors_with_shapes(torch.ones(2), [[2], [2]])
+    with pytest.raises(ValueError, match=r"gives rank 0 the shape \[3\], but its tensor has shape \[2\]"):
+        model.all_gather_tensors_with_shapes(torch.ones(2), [[3]])
+    assert idist.all_gather_tensors_with_shapes(torch.arange(3), [[3]])[0].tolist() == [0, 1, 2]
+    assert idist.all_gather_tensors_with_shapes(torch.arange(3), [[3]], group=[0])[0].tolist() == [0, 1, 2]

@@ -8,8 +8,11 @@ context everything runs in the "serial" computation model.
 from __future__ import annotations
 
 from ignite.distributed import comp_models
+from ignite.distributed.auto import DistributedProxySampler, auto_dataloader, auto_model, auto_optim
+from ignite.distributed.launcher import Parallel
 from ignite.distributed.utils import (
     all_gather,
+    all_gather_tensors_with_shapes,
     all_reduce,
     available_backends,
     backend,
@@ -34,11 +37,18 @@ from ignite.distributed.utils import (
     registered_computation_models,
     set_local_rank,
     show_config,
+    spawn,
     sync,
 )
 
 __all__ = [
+    "DistributedProxySampler",
+    "Parallel",
+    "auto_dataloader",
+    "auto_model",
+    "auto_optim",
     "all_gather",
+    "all_gather_tensors_with_shapes",
     "all_reduce",
     "available_backends",
     "backend",
@@ -64,5 +74,6 @@ __all__ = [
     "registered_computation_models",
     "set_local_rank",
     "show_config",
+    "spawn",
     "sync",
 ]

@@ -25,6 +25,7 @@ from ignite.distributed.comp_models import (
 
 __all__ = [
     "all_gather",
+    "all_gather_tensors_with_shapes",
     "all_reduce",
     "available_backends",
     "backend",
@@ -49,14 +50,15 @@ __all__ = [
     "registered_computation_models",
     "set_local_rank",
     "show_config",
+    "spawn",
     "sync",
 ]
 
 _model: ComputationModel = _SerialModel()
 _need_to_sync: bool = True
 
-# Backends that later versions of ignite-distributed add; named in the error of initialize().
-_PLANNED_BACKENDS = ("nccl", "gloo", "mpi", "horovod", "xla-tpu")
+# Backends whose package may be missing: initialize() and spawn() then say what to install.
+_EXTRA_OF_BACKEND = {"horovod": ("horovod", has_hvd_support), "xla-tpu": ("xla", has_xla_support)}
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -142,8 +144,8 @@ def available_backends() -> tuple[str, ...]:
     """Backends that :func:`initialize` accepts in this environment.
 
     >>> import ignite.distributed as idist
-    >>> idist.available_backends()
-    ()
+    >>> "gloo" in idist.available_backends()
+    True
     """
     backends: list[str] = []
     for model_cls in registered_computation_models:
@@ -237,6 +239,24 @@ def all_gather(tensor: Any, group: Any | None = None) -> Any:
     return model.all_gather(tensor, group=_as_group(model, group))
 
 
+def all_gather_tensors_with_shapes(
+    tensor: torch.Tensor, shapes: list[list[int]], group: Any | None = None
+) -> list[torch.Tensor]:
+    """Gather from every rank a tensor whose shape differs between ranks, when all ranks know all the shapes.
+
+    ``shapes[r]`` is the shape of the tensor of global rank ``r``; the result lists the tensors of all ranks (or of
+    the ranks of ``group``, a list of ranks or a group from :func:`new_group`), each with its own shape. Unlike
+    :func:`all_gather`, no sizes are exchanged first: one collective of tensors padded to the largest shape.
+
+    >>> import torch, ignite.distributed as idist
+    >>> idist.all_gather_tensors_with_shapes(torch.ones(2, 3), [[2, 3]])
+    [tensor([[1., 1., 1.],
+            [1., 1., 1.]])]
+    """
+    model = _get_model()
+    return model.all_gather_tensors_with_shapes(tensor, shapes, group=_as_group(model, group))
+
+
 @overload
 def broadcast(tensor: torch.Tensor, src: int = 0, safe_mode: bool = False) -> torch.Tensor: ...
 
@@ -282,26 +302,58 @@ def set_local_rank(index: int) -> None:
     ComputationModel._ext_local_rank = index
 
 
-def initialize(backend: str | None, **kwargs: Any) -> None:
-    """Set up the computation model for ``backend``; ``None`` selects the serial model.
-
-    This version of ignite-distributed provides only the serial model: any backend name raises a ValueError.
-    """
-    if backend is None:
-        _set_model(_SerialModel())
-        return
+def _model_class_for(backend: Any) -> type[ComputationModel]:
     if not isinstance(backend, str):
         raise TypeError(f"Argument backend should be a str or None, got {type(backend).__name__}")
     for model_cls in registered_computation_models:
         if backend in model_cls.available_backends:
-            _set_model(model_cls.create_from_backend(backend, **kwargs))
-            return
-    if backend in _PLANNED_BACKENDS:
-        raise ValueError(
-            f"Backend {backend!r} is not available yet: this version of ignite-distributed only provides the serial "
-            f"model (initialize(None)); available_backends() is {available_backends()}"
+            return model_cls
+    if backend in _EXTRA_OF_BACKEND and not _EXTRA_OF_BACKEND[backend][1]:
+        extra = _EXTRA_OF_BACKEND[backend][0]
+        raise ImportError(
+            f'Backend {backend!r} needs its package, which is not installed: pip install "ignite-distributed[{extra}]"'
         )
+    if backend == "mpi":
+        raise ValueError(f"Backend 'mpi' is not available: this torch build has no MPI support; got {backend!r}")
     raise ValueError(f"Argument backend should be one of {available_backends()} or None, got {backend!r}")
+
+
+def initialize(backend: str | None, **kwargs: Any) -> None:
+    """Set up the computation model for ``backend``; ``None`` selects the serial model.
+
+    ``backend`` is one of :func:`available_backends` (``"gloo"``, ``"nccl"``, ``"mpi"``, ``"horovod"``,
+    ``"xla-tpu"``). The process layout comes from the launcher's environment (torchrun, srun, mpirun, horovodrun);
+    ``kwargs`` go to the backend: ``timeout`` (a ``datetime.timedelta`` bounding every collective) and
+    ``init_method`` for the native backends.
+    """
+    if backend is None:
+        _set_model(_SerialModel())
+        return
+    model_cls = _model_class_for(backend)
+    _set_model(model_cls.create_from_backend(backend, **kwargs))
+
+
+def spawn(
+    backend: str,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs_dict: dict[str, Any] | None = None,
+    nproc_per_node: int = 1,
+    **kwargs: Any,
+) -> None:
+    """Start ``nproc_per_node`` processes on this node running ``fn(local_rank, *args, **kwargs_dict)``.
+
+    Each process initializes ``backend`` before calling ``fn`` and finalizes it afterwards. ``kwargs`` hold
+    ``nnodes``, ``node_rank``, ``master_addr``, ``master_port``, ``init_method``, the options of
+    ``torch.multiprocessing.start_processes`` (``start_method``, ``daemon``, ``join``) and backend options such as
+    ``timeout``. When any process raises, the others are stopped and the error of the first failing rank is raised
+    here, its ``__cause__`` naming that rank and holding its traceback.
+    """
+    model_cls = _model_class_for(backend)
+    spawn_fn = getattr(model_cls, "spawn", None)
+    if spawn_fn is None:
+        raise ValueError(f"The {model_cls.name!r} computation model cannot spawn processes (backend {backend!r})")
+    spawn_fn(fn, args=args, kwargs_dict=kwargs_dict, nproc_per_node=nproc_per_node, backend=backend, **kwargs)
 
 
 def finalize() -> None:

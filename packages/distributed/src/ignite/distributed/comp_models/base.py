@@ -7,6 +7,7 @@ arbitrary objects, converting them to tensors and back, validating ``op``/``grou
 
 from __future__ import annotations
 
+import pickle
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -39,8 +40,10 @@ class ComputationModel(ABC):
 
     Subclasses set ``name`` and ``available_backends`` and implement the abstract queries and ``_do_*``
     collectives; the public collectives ``all_reduce``, ``all_gather``, ``broadcast`` and ``new_group`` are
-    inherited. ``_do_all_gather`` receives tensors with at least one dimension and returns the pieces of all ranks
-    concatenated along dimension 0, in rank order.
+    inherited. ``_do_all_gather`` receives tensors with at least one dimension, whose size along dimension 0 may
+    differ between ranks, and returns the pieces of all ranks concatenated along dimension 0, in rank order.
+    ``_do_all_gather_same`` does the same for tensors known to have one shape on every rank (numbers, 0-d tensors):
+    backends that must exchange sizes first override it with a single collective.
     """
 
     name: ClassVar[str]
@@ -98,6 +101,9 @@ class ComputationModel(ABC):
     @abstractmethod
     def _do_all_gather(self, tensor: torch.Tensor, group: Any | None) -> torch.Tensor: ...
 
+    def _do_all_gather_same(self, tensor: torch.Tensor, group: Any | None) -> torch.Tensor:
+        return self._do_all_gather(tensor, group)
+
     @abstractmethod
     def _do_all_gather_object(self, obj: Any, group: Any | None) -> list[Any]: ...
 
@@ -110,6 +116,12 @@ class ComputationModel(ABC):
     @abstractmethod
     def _is_group(self, group: Any) -> bool:
         """Whether ``group`` is a group object of this model (as returned by ``new_group``)."""
+
+    def _group_ranks(self, group: Any | None) -> list[int] | None:
+        """Global ranks of ``group`` in group order, or None when this process is not one of them."""
+        if group is None:
+            return list(range(self.get_world_size()))
+        raise NotImplementedError(f"The {self.name!r} model cannot list the ranks of a group")
 
     # ---- shared validation -------------------------------------------------------------------------------------
     def _check_group(self, group: Any) -> None:
@@ -170,9 +182,11 @@ class ComputationModel(ABC):
         """
         self._check_group(group)
         if isinstance(tensor, torch.Tensor):
-            return self._do_all_gather(tensor.unsqueeze(0) if tensor.ndim == 0 else tensor, group)
+            if tensor.ndim == 0:
+                return self._do_all_gather_same(tensor.unsqueeze(0), group)
+            return self._do_all_gather(tensor, group)
         if isinstance(tensor, (int, float)):
-            gathered: list[Any] = self._do_all_gather(self._number_to_tensor(tensor).unsqueeze(0), group).tolist()
+            gathered: list[Any] = self._do_all_gather_same(self._number_to_tensor(tensor).unsqueeze(0), group).tolist()
             return gathered
         if isinstance(tensor, str):
             return self._all_gather_str(tensor, group)
@@ -190,6 +204,40 @@ class ComputationModel(ABC):
         if not safe_mode and isinstance(tensor, (int, float)):
             return self._do_broadcast(self._number_to_tensor(tensor), src).item()
         return self._broadcast_described(tensor, src)
+
+    def all_gather_tensors_with_shapes(
+        self, tensor: torch.Tensor, shapes: list[list[int]], group: Any | None = None
+    ) -> list[torch.Tensor]:
+        """Gather tensors whose shapes differ between ranks and are known to every rank: one collective, no sizes
+        exchanged. ``shapes[r]`` is the shape of global rank ``r``'s tensor; with ``group`` the result holds the
+        tensors of the group's ranks, in group order (a rank outside the group gets ``[tensor]``).
+        """
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"Argument tensor should be a torch.Tensor, got {type(tensor).__name__}")
+        self._check_group(group)
+        world_size = self.get_world_size()
+        if (
+            not isinstance(shapes, (list, tuple))
+            or len(shapes) != world_size
+            or not all(isinstance(s, (list, tuple, torch.Size)) and len(s) == tensor.ndim for s in shapes)
+        ):
+            raise ValueError(
+                f"Argument shapes should hold one shape of {tensor.ndim} dimensions per rank ({world_size} ranks), "
+                f"got {shapes!r}"
+            )
+        if list(shapes[self.get_rank()]) != list(tensor.shape):
+            raise ValueError(
+                f"Argument shapes gives rank {self.get_rank()} the shape {list(shapes[self.get_rank()])}, but its "
+                f"tensor has shape {list(tensor.shape)}"
+            )
+        ranks = self._group_ranks(group)
+        if ranks is None:
+            return [tensor]
+        largest = [max([int(shapes[r][d]) for r in ranks] or [0]) for d in range(tensor.ndim)]
+        padded = tensor.new_zeros(largest)
+        padded[tuple(slice(0, n) for n in tensor.shape)] = tensor
+        gathered = self._do_all_gather_same(padded.unsqueeze(0), group)
+        return [gathered[i][tuple(slice(0, int(n)) for n in shapes[r])] for i, r in enumerate(ranks)]
 
     def new_group(self, ranks: list[int], **kwargs: Any) -> Any:
         """Create a group of the given ranks, usable as ``group=`` of the collectives."""
@@ -223,9 +271,21 @@ class ComputationModel(ABC):
 
     def _all_gather_str(self, text: str, group: Any | None) -> list[str]:
         length = len(text.encode("utf-8"))
-        lengths = self._do_all_gather(torch.tensor([length], dtype=torch.int64, device=self.device()), group).tolist()
-        rows = self._do_all_gather(self._encode_str(text, max(lengths)).unsqueeze(0), group)
+        lengths_tensor = torch.tensor([length], dtype=torch.int64, device=self.device())
+        lengths = self._do_all_gather_same(lengths_tensor, group).tolist()
+        rows = self._do_all_gather_same(self._encode_str(text, max(lengths)).unsqueeze(0), group)
         return [self._decode_str(row, n) for row, n in zip(rows, lengths, strict=True)]
+
+    def _all_gather_pickled(self, obj: Any, group: Any | None) -> list[Any]:
+        # Pickled bytes travel as uint8 tensors padded to the longest; unlike torch's all_gather_object this needs
+        # no numpy, which ignite-distributed does not depend on.
+        data = pickle.dumps(obj)
+        device = self.device()
+        sizes = self._do_all_gather_same(torch.tensor([len(data)], dtype=torch.int64, device=device), group).tolist()
+        buffer = torch.zeros(max(sizes), dtype=torch.uint8)
+        buffer[: len(data)] = torch.frombuffer(bytearray(data), dtype=torch.uint8)
+        rows = self._do_all_gather_same(buffer.to(device).unsqueeze(0), group).cpu()
+        return [pickle.loads(bytes(row[:size].tolist())) for row, size in zip(rows, sizes, strict=True)]
 
     def _broadcast_described(self, value: torch.Tensor | float | str | None, src: int) -> Any:
         device = self.device()

@@ -86,6 +86,9 @@ class _SerialModel(ComputationModel):
         self._check_broadcast_args(tensor, src, safe_mode)
         return tensor
 
+    def _group_ranks(self, group: Any | None) -> list[int] | None:
+        return [0]
+
     def new_group(self, ranks: list[int], **kwargs: Any) -> Any:
         # Ignite accepts any ranks here so that code written for N processes also runs in one.
         self._check_ranks(ranks)
