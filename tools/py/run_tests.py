@@ -1,8 +1,10 @@
 """The steps of `tools/test`, run in order; each runs even when an earlier one failed.
 
 lint, typecheck, edges: the tools of the same names. doctest: the `>>>` examples in the library sources.
-tests: pytest -n 2 over tests/ without the `slow` marker. slow: the `slow` tests alone, serially (they start
-processes of their own). isolation: tools/isolation. pytest's exit 5 (nothing collected) passes and is reported.
+tests: pytest -n 2 over tests/ without the `slow` and `slurm` markers. slow: the `slow` tests alone, serially (they
+start processes of their own). isolation: tools/isolation. slurm: `tools/slurm up` (installs SLURM if missing and
+starts a single-node cluster, left running; `tools/slurm down` stops it), then the `slurm` tests, serially.
+pytest's exit 5 (nothing collected) passes and is reported.
 
 The last line of the output is the total over the pytest steps, `tests: N passed, N failed, N skipped`.
 
@@ -12,6 +14,7 @@ Usage: run_tests.py [--skip STEP ...] [--only STEP ...]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import subprocess
 import sys
@@ -32,6 +35,7 @@ class Step:
     command: list[str]
     junit: Path | None = None
     reports: str | None = None  # glob of junit reports a step leaves behind, shown but not totalled
+    setup: list[str] | None = None  # run first; when it fails the step fails and its command is not run
 
 
 def _pytest(name: str, *args: str) -> Step:
@@ -46,9 +50,10 @@ def steps() -> list[Step]:
         Step("typecheck", ["bash", "tools/typecheck"]),
         Step("edges", ["bash", "tools/check_edges"]),
         _pytest("doctest", "--doctest-modules", *sources),
-        _pytest("tests", "tests", "-n", "2", "-m", "not slow"),
-        _pytest("slow", "tests", "-m", "slow"),
+        _pytest("tests", "tests", "-n", "2", "-m", "not slow and not slurm"),
+        _pytest("slow", "tests", "-m", "slow and not slurm"),
         Step("isolation", ["bash", "tools/isolation"], reports=".isolation/junit/*.xml"),
+        dataclasses.replace(_pytest("slurm", "tests", "-m", "slurm"), setup=["bash", "tools/slurm", "up"]),
     ]
 
 
@@ -64,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, float, str]] = []
     total = Counts()
     for step in chosen:
-        print(f"\n==> {step.name}: {' '.join(step.command)}", flush=True)
+        setup = "" if step.setup is None else f"{' '.join(step.setup)} && "
+        print(f"\n==> {step.name}: {setup}{' '.join(step.command)}", flush=True)
         if step.junit is not None:
             step.junit.unlink(missing_ok=True)
         started = time.monotonic()
+        setup_status = 0 if step.setup is None else subprocess.run(step.setup, cwd=ROOT, check=False).returncode
+        if setup_status != 0:
+            rows.append((step.name, f"FAIL (setup exit {setup_status})", time.monotonic() - started, ""))
+            continue
         status = subprocess.run(step.command, cwd=ROOT, check=False).returncode
         elapsed = time.monotonic() - started
         detail = ""

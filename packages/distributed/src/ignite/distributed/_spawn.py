@@ -26,7 +26,7 @@ from torch.multiprocessing.spawn import (
     start_processes,
 )
 
-__all__ = ["RankFailure", "check_spawn_args", "spawn_native"]
+__all__ = ["RankFailure", "check_not_in_multi_task_slurm_step", "check_spawn_args", "spawn_native"]
 
 _SPAWN_KEYS = ("join", "daemon", "start_method")
 
@@ -81,6 +81,29 @@ def check_spawn_args(
             f"master_addr={master_addr!r}, master_port={master_port!r}"
         )
     return nproc_per_node, nnodes, node_rank
+
+
+def check_not_in_multi_task_slurm_step(environ: Mapping[str, str], nproc_per_node: int) -> None:
+    """Refuse to spawn when srun started several tasks on this node: each would build a process group of its own.
+
+    One SLURM task per node that spawns ``nproc_per_node`` processes is fine (``srun --ntasks-per-node=1``), and so
+    is ``Parallel(backend)`` without ``nproc_per_node``, which joins the group srun's tasks form.
+    """
+    if "SLURM_JOB_ID" not in environ or "SLURM_NTASKS" not in environ:
+        return
+    try:
+        ntasks = int(environ["SLURM_NTASKS"])
+        nnodes = int(environ.get("SLURM_JOB_NUM_NODES", "1"))
+    except ValueError:
+        # Malformed SLURM variables are reported where the launcher's layout is read; nothing to compare here.
+        return
+    if ntasks > nnodes:
+        raise RuntimeError(
+            f"Spawning nproc_per_node={nproc_per_node} processes inside a SLURM job step of SLURM_NTASKS={ntasks} "
+            f"tasks on SLURM_JOB_NUM_NODES={nnodes} node(s) would start one separate process group per task; "
+            f"use one task per node (srun --ntasks-per-node=1) to spawn, or drop nproc_per_node so that "
+            f"Parallel joins the group of the tasks srun started"
+        )
 
 
 def _free_port() -> int:
@@ -193,6 +216,7 @@ def spawn_native(
     if kwargs_dict is not None and not isinstance(kwargs_dict, Mapping):
         raise TypeError(f"Argument kwargs_dict should be a mapping or None, got {type(kwargs_dict).__name__}")
     layout = check_spawn_args(nproc_per_node, nnodes, node_rank, master_addr, master_port, init_method)
+    check_not_in_multi_task_slurm_step(os.environ, layout[0])
     spawn_kwargs = {key: kwargs.pop(key) for key in _SPAWN_KEYS if key in kwargs}
     spawn_kwargs.setdefault("start_method", "spawn")
     join = bool(spawn_kwargs.pop("join", True))
