@@ -16,6 +16,7 @@ ENGINE_ALL = [
     "EventEnum",
     "Events",
     "EventsList",
+    "HandlerWrapper",
     "RemovableEventHandle",
     "State",
     "create_supervised_evaluator",
@@ -29,7 +30,7 @@ ENGINE_ALL = [
 ]
 
 MODULE_ALL = {
-    "ignite.engine.engine": ["Engine"],
+    "ignite.engine.engine": ["Engine", "HandlerWrapper"],
     "ignite.engine.events": [
         "CallableEventWithFilter",
         "EventEnum",

@@ -10,6 +10,7 @@ import ignite.handlers
 EXPECTED_ALL = [
     "BaseParamScheduler",
     "BaseSaveHandler",
+    "BasicTimeProfiler",
     "Checkpoint",
     "ConcatScheduler",
     "CosineAnnealingScheduler",
@@ -20,6 +21,7 @@ EXPECTED_ALL = [
     "EpochOutputStore",
     "ExpStateScheduler",
     "FastaiLRFinder",
+    "HandlersTimeProfiler",
     "LambdaStateScheduler",
     "MultiStepStateScheduler",
     "PiecewiseLinearStateScheduler",
@@ -93,6 +95,7 @@ def test_contrib_logger_missing_from_installed_distribution(monkeypatch: pytest.
         ("ignite.handlers.stores", ["EpochOutputStore"]),
         ("ignite.handlers.terminate_on_nan", ["TerminateOnNan"]),
         ("ignite.handlers.time_limit", ["TimeLimit"]),
+        ("ignite.handlers.time_profilers", ["BasicTimeProfiler", "HandlersTimeProfiler"]),
         ("ignite.handlers.timing", ["Timer"]),
         ("ignite.handlers.utils", ["global_step_from_engine"]),
         (

@@ -17,7 +17,7 @@ from ignite.engine._supervised import (
     supervised_training_step_tpu,
 )
 from ignite.engine.deterministic import DeterministicEngine
-from ignite.engine.engine import Engine
+from ignite.engine.engine import Engine, HandlerWrapper
 from ignite.engine.events import CallableEventWithFilter, EventEnum, Events, EventsList, RemovableEventHandle, State
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "EventEnum",
     "Events",
     "EventsList",
+    "HandlerWrapper",
     "RemovableEventHandle",
     "State",
     "create_supervised_evaluator",

@@ -9,18 +9,51 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 from ignite.engine._filters import EventFilter, EveryFilter
 from ignite.engine.events import Events
 from ignite.engine.utils import _describe, _signature_accepts
 
-__all__ = ["Registration", "Step", "compile_plan", "make_registration", "value_getter"]
+__all__ = [
+    "HandlerWrapper",
+    "Registration",
+    "Step",
+    "compile_plan",
+    "filtered_step",
+    "make_registration",
+    "value_getter",
+    "wrap_call",
+    "wrap_steps",
+]
 
 Step = Callable[[], Any]
+
+
+class HandlerWrapper(Protocol):
+    """What :meth:`Engine.add_handler_wrapper <ignite.engine.engine.Engine.add_handler_wrapper>` accepts: an object
+    that may replace each handler call of an engine and add steps around each event firing (profilers use it).
+
+    Whenever the handlers of an event change, the engine calls :meth:`wrap_handler` once for each handler of that
+    event, in registration order, then :meth:`wrap_event` once for the event.
+    """
+
+    def wrap_handler(self, event: Any, handler: Callable[..., Any], call: Step) -> Step:
+        """Return what the engine runs instead of ``call`` each time ``handler`` runs for ``event``.
+
+        ``call`` takes no argument (the engine and the handler's arguments are already bound to it). A filtered
+        handler reaches the returned callable only when its filter lets it run.
+        """
+        ...
+
+    def wrap_event(self, event: Any, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        """Return the zero-argument steps the engine runs each time ``event`` fires, given the steps it would run
+        (built from the wrapped handlers; empty for an event with no handler): unchanged, or with steps added
+        before and after them."""
+        ...
 
 
 @dataclass(eq=False)
@@ -77,7 +110,7 @@ def value_getter(engine: Any, event: Any, fire_counts: dict[Any, int]) -> Callab
     return functools.partial(fire_counts.__getitem__, event)
 
 
-def _filtered_step(engine: Any, value: Callable[[], int], event_filter: EventFilter, calls: tuple[Step, ...]) -> Step:
+def filtered_step(engine: Any, value: Callable[[], int], event_filter: EventFilter, calls: tuple[Step, ...]) -> Step:
     if isinstance(event_filter, EveryFilter):
         every = event_filter.every
 
@@ -96,22 +129,42 @@ def _filtered_step(engine: Any, value: Callable[[], int], event_filter: EventFil
     return filtered_step
 
 
+def wrap_call(wrappers: Sequence[HandlerWrapper], event: Any, handler: Callable[..., Any], call: Step) -> Step:
+    """``call`` passed through the ``wrap_handler`` of each wrapper, the first one added innermost."""
+    for wrapper in wrappers:
+        call = wrapper.wrap_handler(event, handler, call)
+    return call
+
+
+def wrap_steps(wrappers: Sequence[HandlerWrapper], event: Any, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """``steps`` passed through the ``wrap_event`` of each wrapper, the first one added innermost."""
+    for wrapper in wrappers:
+        steps = tuple(wrapper.wrap_event(event, steps))
+    return steps
+
+
 def compile_plan(
-    engine: Any, event: Any, registrations: list[Registration], fire_counts: dict[Any, int], debug_step: Step | None
+    engine: Any,
+    event: Any,
+    registrations: list[Registration],
+    fire_counts: dict[Any, int],
+    debug_step: Step | None,
+    wrappers: Sequence[HandlerWrapper] = (),
 ) -> tuple[Step, ...]:
     """Build the steps run when ``event`` fires, preserving registration order."""
+    calls = [wrap_call(wrappers, event, r.handler, r.call) for r in registrations] if wrappers else None
     steps: list[Step] = [] if debug_step is None else [debug_step]
     i = 0
     while i < len(registrations):
         event_filter = registrations[i].event_filter
         if event_filter is None:
-            steps.append(registrations[i].call)
+            steps.append(registrations[i].call if calls is None else calls[i])
             i += 1
             continue
         j = i + 1
         while j < len(registrations) and registrations[j].event_filter == event_filter:
             j += 1
-        calls = tuple(r.call for r in registrations[i:j])
-        steps.append(_filtered_step(engine, value_getter(engine, event, fire_counts), event_filter, calls))
+        group = tuple(r.call for r in registrations[i:j]) if calls is None else tuple(calls[i:j])
+        steps.append(filtered_step(engine, value_getter(engine, event, fire_counts), event_filter, group))
         i = j
-    return tuple(steps)
+    return wrap_steps(wrappers, event, tuple(steps)) if wrappers else tuple(steps)

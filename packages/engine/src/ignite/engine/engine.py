@@ -13,11 +13,21 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Si
 from typing import Any
 
 from ignite.base import Serializable
-from ignite.engine._registry import Registration, Step, compile_plan, make_registration, value_getter
+from ignite.engine._registry import (
+    HandlerWrapper,
+    Registration,
+    Step,
+    compile_plan,
+    filtered_step,
+    make_registration,
+    value_getter,
+    wrap_call,
+    wrap_steps,
+)
 from ignite.engine.events import EventEnum, Events, EventsList, FilteredEvent, RemovableEventHandle, State
 from ignite.engine.utils import _check_signature, _to_hours_mins_secs
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "HandlerWrapper"]
 
 
 class _Terminate(Exception):
@@ -82,6 +92,7 @@ class Engine(Serializable):
         self._event_handlers: dict[Any, list[Registration]] = {}
         self._plans: dict[Any, tuple[Step, ...]] = {}
         self._fire_counts: dict[Any, int] = {}
+        self._handler_wrappers: list[HandlerWrapper] = []
         self._debug_events = False
         self._dataloader_iter: Iterator[Any] | None = None
         self._init_iter: int | None = None
@@ -194,7 +205,52 @@ class Engine(Serializable):
     def _rebuild_plans(self, *events: Any) -> None:
         for event in events or tuple(self._event_handlers):
             debug_step = functools.partial(self._log_event, event) if self._debug_events else None
-            self._plans[event] = compile_plan(self, event, self._event_handlers[event], self._fire_counts, debug_step)
+            self._plans[event] = compile_plan(
+                self, event, self._event_handlers[event], self._fire_counts, debug_step, self._handler_wrappers
+            )
+
+    def add_handler_wrapper(self, wrapper: HandlerWrapper) -> None:
+        """Let ``wrapper`` (a :class:`~ignite.engine.engine.HandlerWrapper`) replace every handler call of this
+        engine and add steps around every event firing, e.g. to time them; it also applies to handlers added later.
+        Adding a wrapper that is already there does nothing. Profilers such as ``ignite.handlers.BasicTimeProfiler``
+        are built on this; the run loop costs nothing more while no wrapper is added.
+
+        >>> from ignite.engine import Engine, Events
+        >>> class Announce:
+        ...     def wrap_handler(self, event, handler, call):
+        ...         def announced():
+        ...             print("calling", handler.__name__, "for", event.name)
+        ...             call()
+        ...         return announced
+        ...     def wrap_event(self, event, steps):
+        ...         return steps
+        >>> engine = Engine(lambda engine, batch: None)
+        >>> @engine.on(Events.COMPLETED)
+        ... def done():
+        ...     print("done")
+        >>> engine.add_handler_wrapper(Announce())
+        >>> _ = engine.run([0])
+        calling done for COMPLETED
+        done
+        """
+        for method in ("wrap_handler", "wrap_event"):
+            if not callable(getattr(wrapper, method, None)):
+                raise TypeError(
+                    f"Argument wrapper should have callable wrap_handler and wrap_event methods, "
+                    f"got {type(wrapper).__name__} without a callable {method}"
+                )
+        if any(existing is wrapper for existing in self._handler_wrappers):
+            return
+        self._handler_wrappers.append(wrapper)
+        self._rebuild_plans()
+
+    def remove_handler_wrapper(self, wrapper: HandlerWrapper) -> None:
+        """Undo :meth:`add_handler_wrapper`: handlers are called directly again (unless other wrappers remain)."""
+        kept = [existing for existing in self._handler_wrappers if existing is not wrapper]
+        if len(kept) == len(self._handler_wrappers):
+            raise ValueError(f"Argument wrapper {wrapper!r} was not added to this engine with add_handler_wrapper")
+        self._handler_wrappers = kept
+        self._rebuild_plans()
 
     def add_event_handler(
         self, event_name: Any, handler: Callable[..., Any], *args: Any, **kwargs: Any
@@ -273,14 +329,20 @@ class Engine(Serializable):
         if self._debug_events:
             self._log_event(key)
         value = value_getter(self, key, self._fire_counts)
+        wrappers = self._handler_wrappers
+        steps: list[Step] = []
         for reg in tuple(self._event_handlers.get(key, ())):
-            if reg.event_filter is not None and not reg.event_filter(self, value()):
-                continue
             kwargs = dict(reg.kwargs)
             for name, arg in event_kwargs.items():
                 if name != "iter_counter" or reg.takes_iter_counter or key is not Events.TERMINATE_SINGLE_EPOCH:
                     kwargs[name] = arg
-            reg.handler(*((self,) if reg.with_engine else ()), *event_args, *reg.args, **kwargs)
+            lead = (self,) if reg.with_engine else ()
+            call = wrap_call(
+                wrappers, key, reg.handler, functools.partial(reg.handler, *lead, *event_args, *reg.args, **kwargs)
+            )
+            steps.append(call if reg.event_filter is None else filtered_step(self, value, reg.event_filter, (call,)))
+        for step in wrap_steps(wrappers, key, tuple(steps)):
+            step()
 
     def _log_event(self, event: Any) -> None:
         self.logger.debug("%s | %s, Firing handlers for event %s", self.state.epoch, self.state.iteration, event)

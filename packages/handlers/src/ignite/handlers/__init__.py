@@ -38,12 +38,14 @@ from ignite.handlers.state_param_scheduler import (
 from ignite.handlers.stores import EpochOutputStore
 from ignite.handlers.terminate_on_nan import TerminateOnNan
 from ignite.handlers.time_limit import TimeLimit
+from ignite.handlers.time_profilers import BasicTimeProfiler, HandlersTimeProfiler
 from ignite.handlers.timing import Timer
 from ignite.handlers.utils import global_step_from_engine
 
 __all__ = [
     "BaseParamScheduler",
     "BaseSaveHandler",
+    "BasicTimeProfiler",
     "Checkpoint",
     "ConcatScheduler",
     "CosineAnnealingScheduler",
@@ -54,6 +56,7 @@ __all__ = [
     "EpochOutputStore",
     "ExpStateScheduler",
     "FastaiLRFinder",
+    "HandlersTimeProfiler",
     "LambdaStateScheduler",
     "MultiStepStateScheduler",
     "PiecewiseLinearStateScheduler",
