@@ -1,0 +1,254 @@
+"""Helpers that wire the usual handlers of a training run in one call."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data.distributed import DistributedSampler
+
+import ignite.distributed as idist
+from ignite.contrib.handlers.base_logger import BaseLogger
+from ignite.contrib.handlers.tensorboard_logger import TensorboardLogger
+from ignite.contrib.handlers.tqdm_logger import ProgressBar
+from ignite.engine import Engine, Events
+from ignite.handlers import (
+    BaseSaveHandler,
+    Checkpoint,
+    DiskSaver,
+    EarlyStopping,
+    TerminateOnNan,
+    global_step_from_engine,
+)
+from ignite.metrics import RunningAverage
+
+__all__ = [
+    "add_early_stopping_by_val_score",
+    "empty_cuda_cache",
+    "gen_save_best_models_by_val_score",
+    "save_best_model_by_val_score",
+    "setup_common_training_handlers",
+    "setup_tb_logging",
+]
+
+
+def empty_cuda_cache(_: Engine) -> None:
+    """Release cached CUDA memory (a no-op without CUDA)."""
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _pick_output(output: Any, index: int, name: str) -> Any:
+    if isinstance(output, Mapping):
+        return output[name]
+    if isinstance(output, Sequence) and not isinstance(output, str):
+        return output[index]
+    if isinstance(output, (torch.Tensor, numbers.Number)):
+        return output
+    raise TypeError(
+        f"With output_names, the trainer's output should be a mapping, a sequence, a tensor or a number, "
+        f"got {type(output).__name__}"
+    )
+
+
+def setup_common_training_handlers(
+    trainer: Engine,
+    train_sampler: DistributedSampler[Any] | None = None,
+    to_save: Mapping[str, Any] | None = None,
+    save_every_iters: int = 1000,
+    output_path: str | Path | None = None,
+    lr_scheduler: Any = None,
+    with_gpu_stats: bool = False,
+    output_names: Iterable[str] | None = None,
+    with_pbars: bool = True,
+    with_pbar_on_iters: bool = True,
+    log_every_iters: int = 100,
+    stop_on_nan: bool = True,
+    clear_cuda_cache: bool = True,
+    save_handler: Callable[..., Any] | BaseSaveHandler | None = None,
+    **kwargs: Any,
+) -> None:
+    """Attach the usual training handlers to ``trainer``.
+
+    - ``train_sampler``: a ``DistributedSampler`` whose ``set_epoch`` is called at each epoch start;
+    - ``to_save`` with ``output_path`` or ``save_handler``: a ``Checkpoint`` (prefix ``"training"``) every
+      ``save_every_iters`` iterations; ``kwargs`` go to ``Checkpoint``;
+    - ``lr_scheduler``: a torch LR scheduler (stepped after each iteration) or a ParamScheduler (run at the start of
+      each iteration);
+    - ``output_names``: a ``RunningAverage`` of each named part of the output, stored in ``trainer.state.metrics``;
+    - ``with_pbars``: progress bars (on rank 0 only) over iterations (refreshed every ``log_every_iters``) and epochs;
+    - ``stop_on_nan``: ``TerminateOnNan``; ``clear_cuda_cache``: empty the CUDA cache after each epoch.
+    """
+    if not isinstance(trainer, Engine):
+        raise TypeError(f"Argument trainer should be an ignite.engine.Engine, got {type(trainer).__name__}")
+    if with_gpu_stats:
+        raise ValueError("Argument with_gpu_stats=True is not supported: GpuInfo is not provided by ignite-metrics yet")
+    if train_sampler is not None:
+        if not isinstance(train_sampler, DistributedSampler):
+            raise TypeError(
+                f"Argument train_sampler should be a torch DistributedSampler, got {type(train_sampler).__name__}"
+            )
+        sampler = train_sampler
+
+        @trainer.on(Events.EPOCH_STARTED)
+        def set_sampler_epoch(engine: Engine) -> None:
+            sampler.set_epoch(engine.state.epoch - 1)
+
+    if stop_on_nan:
+        trainer.add_event_handler(Events.ITERATION_COMPLETED, TerminateOnNan())
+    if lr_scheduler is not None:
+        if isinstance(lr_scheduler, torch.optim.lr_scheduler.LRScheduler):
+            scheduler = lr_scheduler
+            trainer.add_event_handler(Events.ITERATION_COMPLETED, lambda _: scheduler.step())
+        elif callable(lr_scheduler):
+            trainer.add_event_handler(Events.ITERATION_STARTED, lr_scheduler)
+        else:
+            raise TypeError(
+                f"Argument lr_scheduler should be a torch LRScheduler or an ignite ParamScheduler, "
+                f"got {type(lr_scheduler).__name__}"
+            )
+    if clear_cuda_cache and torch.cuda.is_available():
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, empty_cuda_cache)
+    if to_save is not None:
+        if output_path is None and save_handler is None:
+            raise ValueError("Argument to_save needs output_path or save_handler, got neither")
+        if output_path is not None and save_handler is not None:
+            raise ValueError("Arguments output_path and save_handler are mutually exclusive, got both")
+        handler = save_handler if save_handler is not None else DiskSaver(str(output_path), require_empty=False)
+        checkpoint = Checkpoint(to_save, handler, filename_prefix="training", **kwargs)
+        trainer.add_event_handler(Events.ITERATION_COMPLETED(every=save_every_iters), checkpoint)
+    for index, name in enumerate(output_names or []):
+        average = RunningAverage(output_transform=partial(_pick_output, index=index, name=name), epoch_bound=False)
+        average.attach(trainer, name)
+    if with_pbars and idist.get_rank() == 0:
+        if with_pbar_on_iters:
+            ProgressBar(persist=False).attach(
+                trainer, metric_names="all", event_name=Events.ITERATION_COMPLETED(every=log_every_iters)
+            )
+        ProgressBar(persist=True, bar_format="").attach(
+            trainer, event_name=Events.EPOCH_STARTED, closing_event_name=Events.COMPLETED
+        )
+
+
+def _setup_logging(
+    logger: BaseLogger,
+    trainer: Engine,
+    optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None,
+    evaluators: Engine | Mapping[str, Engine] | None,
+    log_every_iters: int,
+) -> None:
+    if optimizers is not None and not isinstance(optimizers, (torch.optim.Optimizer, Mapping)):
+        raise TypeError(
+            f"Argument optimizers should be an optimizer or a dict of optimizers, got {type(optimizers).__name__}"
+        )
+    if evaluators is not None and not isinstance(evaluators, (Engine, Mapping)):
+        raise TypeError(
+            f"Argument evaluators should be an Engine or a dict of engines, got {type(evaluators).__name__}"
+        )
+    every = log_every_iters or 1
+    logger.attach_output_handler(trainer, Events.ITERATION_COMPLETED(every=every), tag="training", metric_names="all")
+    if optimizers is not None:
+        named: dict[str | None, torch.optim.Optimizer] = {}
+        if isinstance(optimizers, torch.optim.Optimizer):
+            named[None] = optimizers
+        else:
+            named.update(optimizers)
+        for tag, optimizer in named.items():
+            logger.attach_opt_params_handler(
+                trainer, Events.ITERATION_STARTED(every=every), optimizer, param_name="lr", tag=tag
+            )
+    if evaluators is not None:
+        engines = {"validation": evaluators} if isinstance(evaluators, Engine) else evaluators
+        step = global_step_from_engine(trainer)
+        for tag, evaluator in engines.items():
+            logger.attach_output_handler(
+                evaluator, Events.COMPLETED, tag=tag, metric_names="all", global_step_transform=step
+            )
+
+
+def setup_tb_logging(
+    output_path: str,
+    trainer: Engine,
+    optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None = None,
+    evaluators: Engine | Mapping[str, Engine] | None = None,
+    log_every_iters: int = 100,
+    **kwargs: Any,
+) -> TensorboardLogger:
+    """A :class:`TensorboardLogger` in ``output_path`` logging the trainer's metrics (tag ``"training"``) every
+    ``log_every_iters`` iterations, the learning rates of ``optimizers``, and the metrics of ``evaluators`` (tag
+    ``"validation"`` or the dict keys) at the trainer's step. Close the returned logger at the end."""
+    logger = TensorboardLogger(log_dir=output_path, **kwargs)
+    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
+    return logger
+
+
+def gen_save_best_models_by_val_score(
+    save_handler: Callable[..., Any] | BaseSaveHandler,
+    evaluator: Engine,
+    models: nn.Module | Mapping[str, nn.Module],
+    metric_name: str,
+    n_saved: int = 3,
+    trainer: Engine | None = None,
+    tag: str = "val",
+    score_sign: float = 1.0,
+    **kwargs: Any,
+) -> Checkpoint:
+    """Keep the ``n_saved`` best ``models`` by ``evaluator.state.metrics[metric_name]`` (times ``score_sign``),
+    checked when the evaluator completes; file names carry the trainer's epoch when ``trainer`` is given."""
+    to_save = {"model": models} if isinstance(models, nn.Module) else models
+    checkpoint = Checkpoint(
+        to_save,
+        save_handler,
+        filename_prefix="best",
+        n_saved=n_saved,
+        global_step_transform=global_step_from_engine(trainer) if trainer is not None else None,
+        score_name=f"{tag}_{metric_name.lower()}",
+        score_function=Checkpoint.get_default_score_fn(metric_name, score_sign=score_sign),
+        **kwargs,
+    )
+    evaluator.add_event_handler(Events.COMPLETED, checkpoint)
+    return checkpoint
+
+
+def save_best_model_by_val_score(
+    output_path: str,
+    evaluator: Engine,
+    model: nn.Module,
+    metric_name: str,
+    n_saved: int = 3,
+    trainer: Engine | None = None,
+    tag: str = "val",
+    score_sign: float = 1.0,
+    **kwargs: Any,
+) -> Checkpoint:
+    """:func:`gen_save_best_models_by_val_score` with a :class:`~ignite.handlers.DiskSaver` in ``output_path``."""
+    return gen_save_best_models_by_val_score(
+        DiskSaver(output_path, require_empty=False),
+        evaluator,
+        {"model": model},
+        metric_name,
+        n_saved=n_saved,
+        trainer=trainer,
+        tag=tag,
+        score_sign=score_sign,
+        **kwargs,
+    )
+
+
+def add_early_stopping_by_val_score(
+    patience: int, evaluator: Engine, trainer: Engine, metric_name: str, score_sign: float = 1.0
+) -> EarlyStopping:
+    """Stop ``trainer`` when ``evaluator.state.metrics[metric_name]`` (times ``score_sign``) has not improved for
+    ``patience`` evaluations."""
+    stopper = EarlyStopping(
+        patience=patience,
+        score_function=Checkpoint.get_default_score_fn(metric_name, score_sign=score_sign),
+        trainer=trainer,
+    )
+    evaluator.add_event_handler(Events.COMPLETED, stopper)
+    return stopper

@@ -1,0 +1,106 @@
+"""Exported names, the ignite.handlers re-export shim, and lazy imports of the backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import ignite.contrib.engines
+import ignite.contrib.handlers
+import ignite.handlers
+from ignite.contrib.engines import common
+from ignite.contrib.handlers import base_logger, tensorboard_logger, tqdm_logger
+
+
+def test_contrib_handlers_all_snapshot() -> None:
+    assert sorted(ignite.contrib.handlers.__all__) == [
+        "BaseHandler",
+        "BaseLogger",
+        "BaseOptimizerParamsHandler",
+        "BaseOutputHandler",
+        "BaseWeightsHandler",
+        "BaseWeightsHistHandler",
+        "BaseWeightsScalarHandler",
+        "GradsHistHandler",
+        "GradsScalarHandler",
+        "LoggerBackend",
+        "OptimizerParamsHandler",
+        "OutputHandler",
+        "ProgressBar",
+        "TensorboardLogger",
+        "WeightsHistHandler",
+        "WeightsScalarHandler",
+        "global_step_from_engine",
+    ]
+    for name in ignite.contrib.handlers.__all__:
+        assert getattr(ignite.contrib.handlers, name) is not None
+
+
+def test_module_all_snapshots() -> None:
+    assert sorted(tensorboard_logger.__all__) == [
+        "GradsHistHandler",
+        "GradsScalarHandler",
+        "OptimizerParamsHandler",
+        "OutputHandler",
+        "TensorboardLogger",
+        "WeightsHistHandler",
+        "WeightsScalarHandler",
+        "global_step_from_engine",
+    ]
+    assert tqdm_logger.__all__ == ["ProgressBar"]
+    assert len(base_logger.__all__) == 8
+    assert ignite.contrib.engines.__all__ == []
+    assert sorted(common.__all__) == [
+        "add_early_stopping_by_val_score",
+        "empty_cuda_cache",
+        "gen_save_best_models_by_val_score",
+        "save_best_model_by_val_score",
+        "setup_common_training_handlers",
+        "setup_tb_logging",
+    ]
+
+
+def test_ignite_handlers_shim_resolves_to_contrib_classes() -> None:
+    assert ignite.handlers.ProgressBar is ignite.contrib.handlers.ProgressBar
+    assert ignite.handlers.TensorboardLogger is ignite.contrib.handlers.TensorboardLogger
+    assert tensorboard_logger.global_step_from_engine is ignite.handlers.global_step_from_engine
+
+
+def _run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_importing_the_package_does_not_import_tensorboard() -> None:
+    out = _run(
+        """
+        import sys
+        import ignite.contrib.handlers
+        import ignite.contrib.engines.common
+        from ignite.handlers import TensorboardLogger, ProgressBar
+        heavy = [m for m in sys.modules if m.startswith(("tensorboard", "torch.utils.tensorboard", "tensorboardX"))]
+        print(heavy)
+        """
+    )
+    assert out == "[]"
+
+
+def test_missing_tensorboard_gives_the_pip_command() -> None:
+    out = _run(
+        """
+        import sys
+        # A None entry makes the import fail as if the package were not installed.
+        for name in ("tensorboard", "torch.utils.tensorboard", "tensorboardX"):
+            sys.modules[name] = None
+        from ignite.contrib.handlers import TensorboardLogger
+        try:
+            TensorboardLogger(log_dir="unused")
+        except ModuleNotFoundError as error:
+            print(error)
+        """
+    )
+    assert 'pip install "ignite-contrib-loggers[tensorboard]"' in out
