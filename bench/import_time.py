@@ -4,7 +4,10 @@ Prints JSON with the best of ``--repeats`` wall times (ms) of ``python -c "impor
 ``python -c "import torch; import ignite.engine"``, and their difference. Target: at most 50 ms added
 (PyTorch-Ignite 0.5 adds about 1 s, mostly from importing optional dependencies eagerly).
 
-Usage: ``uv run python bench/import_time.py [--repeats N]``
+``--anchor-python PATH`` (the interpreter of a separate venv holding ``pytorch-ignite``, see engine_overhead.py)
+runs the same measurement there in the same run and adds the ratio of the two added costs.
+
+Usage: ``uv run python bench/import_time.py [--repeats N] [--anchor-python PATH]``
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def importtime_ms(module: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--anchor-python", help="python of a venv with pytorch-ignite, measured in the same run")
     options = parser.parse_args()
     # Warm the file system cache so that the first measured statement is not penalised.
     subprocess.run([sys.executable, "-c", STATEMENTS["torch_and_ignite_engine"]], check=True)
@@ -65,6 +69,16 @@ def main() -> None:
         "ignite_engine_importtime_cumulative_ms": round(cumulative, 1),
         "target_added_ms": 50.0,
     }
+    if options.anchor_python:
+        # This script only imports public names, so it measures pytorch-ignite unchanged under its interpreter.
+        command = [options.anchor_python, __file__, "--repeats", str(options.repeats)]
+        anchor = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        report["anchor"] = {
+            "best_ms": anchor["best_ms"],
+            "ignite_engine_added_ms": anchor["ignite_engine_added_ms"],
+            "ignite_engine_importtime_cumulative_ms": anchor["ignite_engine_importtime_cumulative_ms"],
+            "added_ratio_ours_to_anchor": round(added / anchor["ignite_engine_added_ms"], 4),
+        }
     print(json.dumps(report, indent=2))
 
 
