@@ -4,16 +4,25 @@ floor (the same maths with no validation, no state bookkeeping) and torchmetrics
 Prints JSON. Each case is the best of ``--repeats`` runs over ``--batches`` batches of ``--batch-size`` samples,
 on CPU with one thread. ``ratio_to_floor`` is our time over the floor's (target: <= 1.5).
 
-Usage: ``uv run python bench/metrics_throughput.py [--batches N] [--batch-size B] [--repeats R]``
+Anchors, in the same run: torchmetrics when importable (``uv run --with torchmetrics python bench/...``; it is not
+a dependency of the project), and PyTorch-Ignite through ``--anchor-python PATH``: the interpreter of a separate venv
+holding ``pytorch-ignite`` (plus scikit-learn, which its ROC_AUC/AveragePrecision need). That venv runs this script
+with ``--only-ignite``, which measures the same constructors through the public ``ignite.metrics`` API. Ratios above
+1 mean we are faster than the anchor.
+
+Usage: ``uv run python bench/metrics_throughput.py [--batches N] [--batch-size B] [--repeats R]
+[--anchor-python PATH]``
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib.util
 import json
 import platform
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +45,6 @@ from ignite.metrics import (
     Recall,
     TopKCategoricalAccuracy,
 )
-from ignite.metrics.functional import average_precision, roc_auc, ssim_per_sample
 
 NUM_CLASSES = 10
 
@@ -126,8 +134,12 @@ def _floor_errors(power: int) -> Callable[[list[Any]], Any]:
     return floor
 
 
-def _floor_epoch(fn: Callable[[torch.Tensor, torch.Tensor], Any]) -> Callable[[list[Any]], Any]:
+def _floor_epoch(name: str) -> Callable[[list[Any]], Any]:
     def floor(batches: list[Any]) -> Any:
+        # Imported here so that --only-ignite also runs under PyTorch-Ignite, which has no ignite.metrics.functional.
+        from ignite.metrics import functional
+
+        fn = getattr(functional, name)
         return fn(torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]))
 
     return floor
@@ -142,6 +154,8 @@ def _floor_psnr(batches: list[Any]) -> Any:
 
 
 def _floor_ssim(batches: list[Any]) -> Any:
+    from ignite.metrics.functional import ssim_per_sample
+
     total = torch.zeros((), dtype=torch.float64)
     for y_pred, y in batches:
         total += ssim_per_sample(y_pred, y, 1.0, (11, 11), (1.5, 1.5)).sum()
@@ -174,11 +188,59 @@ def _f1_by_arithmetic() -> Any:
     return (p * r * 2 / (p + r + 1e-15)).mean()
 
 
+class _TorchmetricsAdapter:
+    """Gives a torchmetrics metric the ``update((y_pred, y))`` form of ours, so both run through ``_run_metric``."""
+
+    def __init__(self, metric: Any, prepare: Callable[[Any, Any], tuple[Any, Any]] | None = None) -> None:
+        self.metric, self.prepare = metric, prepare
+
+    def update(self, batch: Any) -> None:
+        y_pred, y = batch if self.prepare is None else self.prepare(*batch)
+        self.metric.update(y_pred, y)
+
+    def compute(self) -> Any:
+        return self.metric.compute()
+
+
+def _torchmetrics_factories() -> dict[str, Callable[[], Any]]:
+    """The torchmetrics counterpart of each case, configured to compute the same quantity (None: it has none)."""
+    import torchmetrics as tm
+    from torchmetrics import classification as tc
+
+    def wrap(
+        make: Callable[[], Any], prepare: Callable[[Any, Any], tuple[Any, Any]] | None = None
+    ) -> Callable[[], Any]:
+        return lambda: _TorchmetricsAdapter(make(), prepare)
+
+    n = NUM_CLASSES
+    return {
+        "Accuracy": wrap(lambda: tc.MulticlassAccuracy(n, average="micro")),
+        "Precision(macro)": wrap(lambda: tc.MulticlassPrecision(n, average="macro")),
+        "Precision(per-class)": wrap(lambda: tc.MulticlassPrecision(n, average=None)),
+        "Recall(macro)": wrap(lambda: tc.MulticlassRecall(n, average="macro")),
+        "Recall(per-class)": wrap(lambda: tc.MulticlassRecall(n, average=None)),
+        "Fbeta(1)": wrap(lambda: tc.MulticlassF1Score(n, average="macro")),
+        # torchmetrics has no metric arithmetic: its F1 metric is the closest equivalent.
+        "F1 by arithmetic": wrap(lambda: tc.MulticlassF1Score(n, average="macro")),
+        "TopKCategoricalAccuracy(5)": wrap(lambda: tc.MulticlassAccuracy(n, top_k=5, average="micro")),
+        "ConfusionMatrix(100)": wrap(lambda: tc.MulticlassConfusionMatrix(100)),
+        "MeanSquaredError": wrap(tm.MeanSquaredError),
+        "MeanAbsoluteError": wrap(tm.MeanAbsoluteError),
+        "ROC_AUC": wrap(tc.BinaryAUROC),
+        "AveragePrecision": wrap(tc.BinaryAveragePrecision),
+        # Per-image PSNR averaged over images, as ignite's PSNR does.
+        "PSNR": wrap(lambda: tm.image.PeakSignalNoiseRatio(data_range=1.0, dim=(1, 2, 3))),
+        "SSIM": wrap(lambda: tm.image.StructuralSimilarityIndexMeasure(data_range=1.0)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--anchor-python", help="python of a venv with pytorch-ignite, measured in the same run")
+    parser.add_argument("--only-ignite", action="store_true", help="measure only the ignite.metrics classes")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = _data(args.batches, args.batch_size)
@@ -196,28 +258,50 @@ def main() -> None:
         ("Loss(cross_entropy)", "logits", lambda: Loss(F.cross_entropy), _floor_loss),
         ("MeanSquaredError", "regression", MeanSquaredError, _floor_errors(2)),
         ("MeanAbsoluteError", "regression", MeanAbsoluteError, _floor_errors(1)),
-        ("ROC_AUC", "scores", ROC_AUC, _floor_epoch(roc_auc)),
-        ("AveragePrecision", "scores", AveragePrecision, _floor_epoch(average_precision)),
+        ("ROC_AUC", "scores", ROC_AUC, _floor_epoch("roc_auc")),
+        ("AveragePrecision", "scores", AveragePrecision, _floor_epoch("average_precision")),
         ("PSNR", "images", lambda: PSNR(1.0), _floor_psnr),
         ("SSIM", "images", lambda: SSIM(1.0), _floor_ssim),
     ]
-    torchmetrics = "installed" if importlib.util.find_spec("torchmetrics") is not None else "not installed"
+    if args.only_ignite:
+        measured = {name: _best(_run_metric(make, data[kind]), args.repeats) for name, kind, make, _ in cases}
+        print(
+            json.dumps(
+                {
+                    name: round(sum(int(b[1].shape[0]) for b in data[kind]) / measured[name])
+                    for name, kind, _, _ in cases
+                }
+            )
+        )
+        return
+    has_torchmetrics = importlib.util.find_spec("torchmetrics") is not None
+    torchmetrics = _torchmetrics_factories() if has_torchmetrics else {}
+    anchor: dict[str, int] = {}
+    if args.anchor_python:
+        command = [args.anchor_python, __file__, "--only-ignite", "--batches", str(args.batches)]
+        command += ["--batch-size", str(args.batch_size), "--repeats", str(args.repeats)]
+        anchor = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     results = []
     for name, kind, make, floor in cases:
         batches = data[kind]
         samples = sum(int(b[1].shape[0]) for b in batches)
         ours = _best(_run_metric(make, batches), args.repeats)
-        raw = _best(lambda f=floor, b=batches: f(b), args.repeats)
-        results.append(
-            {
-                "metric": name,
-                "samples": samples,
-                "ignite_metrics_samples_per_s": round(samples / ours),
-                "raw_torch_floor_samples_per_s": round(samples / raw),
-                "ratio_to_floor": round(ours / raw, 3),
-                "torchmetrics_samples_per_s": None if torchmetrics == "not installed" else "not measured",
-            }
-        )
+        raw = _best(functools.partial(floor, batches), args.repeats)
+        row: dict[str, Any] = {
+            "metric": name,
+            "samples": samples,
+            "ignite_metrics_samples_per_s": round(samples / ours),
+            "raw_torch_floor_samples_per_s": round(samples / raw),
+            "ratio_to_floor": round(ours / raw, 3),
+        }
+        if name in torchmetrics:
+            theirs = samples / _best(_run_metric(torchmetrics[name], batches), args.repeats)
+            row["torchmetrics_samples_per_s"] = round(theirs)
+            row["speedup_vs_torchmetrics"] = round(samples / ours / theirs, 3)
+        if name in anchor:
+            row["pytorch_ignite_samples_per_s"] = anchor[name]
+            row["speedup_vs_pytorch_ignite"] = round(samples / ours / anchor[name], 3)
+        results.append(row)
     report = {
         "benchmark": "metrics_throughput",
         "batches": args.batches,
@@ -225,7 +309,8 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "torchmetrics": torchmetrics,
+        "torchmetrics": "measured" if has_torchmetrics else "not installed",
+        "pytorch_ignite": "measured" if anchor else "not given (--anchor-python)",
         "results": results,
     }
     print(json.dumps(report, indent=2))
