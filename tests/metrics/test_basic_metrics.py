@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from functools import partial
@@ -142,6 +143,28 @@ def test_running_average_standalone() -> None:
         RunningAverage()
     with pytest.raises(TypeError, match="src"):
         RunningAverage(src=3)  # type: ignore[arg-type]
+
+
+def test_running_average_propagates_a_nan_output() -> None:
+    # A NaN output is a value like any other: the average becomes NaN, it does not look "never updated".
+    ra = RunningAverage(output_transform=lambda x: x, alpha=0.5)
+    ra.update(torch.tensor(1.0))
+    ra.update(torch.tensor(float("nan")))
+    assert math.isnan(ra.compute())
+    ra.update(torch.tensor(3.0))
+    assert math.isnan(ra.compute())
+    ra.reset()
+    with pytest.raises(NotComputableError):
+        ra.compute()
+    first_nan = RunningAverage(output_transform=lambda x: x)
+    first_nan.update(torch.tensor(float("nan")))
+    assert math.isnan(first_nan.compute())
+    restored = RunningAverage(output_transform=lambda x: x, alpha=0.5)
+    source = RunningAverage(output_transform=lambda x: x, alpha=0.5)
+    source.update(torch.tensor(2.0))
+    restored.load_state_dict(source.state_dict())
+    restored.update(torch.tensor(4.0))
+    assert restored.compute() == pytest.approx(3.0)
 
 
 def _auc_like(y_pred: torch.Tensor, y: torch.Tensor) -> float:

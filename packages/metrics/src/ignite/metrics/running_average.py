@@ -35,6 +35,7 @@ class RunningAverage(Metric):
     """
 
     _value: torch.Tensor
+    _num_folds: torch.Tensor
 
     required_output_keys = None
 
@@ -68,7 +69,9 @@ class RunningAverage(Metric):
             skip_unrolling=skip_unrolling,
         )
         # The moving average is already a value over all ranks: it is kept, not reduced.
-        self.add_state("_value", torch.tensor(float("nan"), dtype=torch.float64), None)
+        self.add_state("_value", torch.tensor(0.0, dtype=torch.float64), None)
+        # Counted rather than signalled by a NaN value, so that a NaN output propagates like any other value.
+        self.add_state("_num_folds", torch.tensor(0, dtype=torch.int64), None)
 
     def reset(self) -> None:
         super().reset()
@@ -77,10 +80,11 @@ class RunningAverage(Metric):
 
     def _fold(self, value: Any) -> None:
         value = torch.as_tensor(value, dtype=torch.float64).to(self._device)
-        if bool(torch.isnan(self._value).all()) and self._value.shape == torch.Size([]):
+        if int(self._num_folds) == 0:
             self._value = value.clone()
         else:
             self._value = self._value * self.alpha + (1.0 - self.alpha) * value
+        self._num_folds = self._num_folds + 1
 
     def update(self, output: Any) -> None:
         if self.src is None:
@@ -100,7 +104,7 @@ class RunningAverage(Metric):
         self.src.reset()
 
     def compute(self) -> Any:
-        if self._value.shape == torch.Size([]) and bool(torch.isnan(self._value)):
+        if int(self._num_folds) == 0:
             raise NotComputableError("RunningAverage must be updated at least once before it can be computed.")
         return self._value.item() if self._value.ndim == 0 else self._value.clone()
 
