@@ -9,7 +9,10 @@ import textwrap
 import ignite.contrib.metrics
 import ignite.contrib.metrics.regression
 import ignite.metrics
+import ignite.metrics.clustering
+import ignite.metrics.fairness
 import ignite.metrics.functional
+import ignite.metrics.rec_sys
 import ignite.metrics.regression
 
 EXPECTED_METRICS_ALL = {
@@ -18,18 +21,25 @@ EXPECTED_METRICS_ALL = {
     "AveragePrecision",
     "BatchFiltered",
     "BatchWise",
+    "CalinskiHarabaszScore",
     "ClassificationReport",
     "CohenKappa",
     "ConfusionMatrix",
     "CosineSimilarity",
+    "DaviesBouldinScore",
+    "DemographicParityDifference",
     "DiceCoefficient",
+    "Entropy",
     "EpochMetric",
     "EpochWise",
     "Fbeta",
     "Frequency",
     "GeometricAverage",
+    "HitRate",
     "IoU",
+    "JSDivergence",
     "JaccardIndex",
+    "KLDivergence",
     "Loss",
     "MatthewsCorrCoef",
     "MeanAbsoluteError",
@@ -40,6 +50,8 @@ EXPECTED_METRICS_ALL = {
     "MetricUsage",
     "MetricsLambda",
     "MultiLabelConfusionMatrix",
+    "MutualInformation",
+    "NDCG",
     "PSNR",
     "Precision",
     "PrecisionRecallCurve",
@@ -51,7 +63,12 @@ EXPECTED_METRICS_ALL = {
     "RunningBatchWise",
     "RunningEpochWise",
     "SSIM",
+    "SelectionRate",
+    "SilhouetteScore",
     "SingleEpochRunningBatchWise",
+    "SubgroupAccuracyDifference",
+    "SubgroupDifference",
+    "SubgroupMetric",
     "TopKCategoricalAccuracy",
     "VariableAccumulation",
     "cmAccuracy",
@@ -89,8 +106,10 @@ def test_functional_all_is_locked() -> None:
         "accuracy_counts",
         "average_precision",
         "average_ranks",
+        "calinski_harabasz_score",
         "cohen_kappa_from_counts",
         "confusion_matrix_counts",
+        "davies_bouldin_score",
         "kendall_tau",
         "label_counts",
         "matthews_from_counts",
@@ -99,6 +118,7 @@ def test_functional_all_is_locked() -> None:
         "precision_recall_curve",
         "roc_auc",
         "roc_curve",
+        "silhouette_score",
         "spearman_rho",
         "ssim_per_sample",
         "top_k_correct",
@@ -116,6 +136,7 @@ def test_import_does_not_import_the_engine() -> None:
         """
         import sys
         import ignite.metrics, ignite.contrib.metrics, ignite.metrics.regression, ignite.metrics.functional
+        import ignite.metrics.clustering, ignite.metrics.fairness, ignite.metrics.rec_sys
         assert "ignite.engine" not in sys.modules, sorted(m for m in sys.modules if m.startswith("ignite"))
         print("ok")
         """

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ignite.metrics.accumulation import Average, GeometricAverage, VariableAccumulation
 from ignite.metrics.accuracy import Accuracy
 from ignite.metrics.classification_report import ClassificationReport
+from ignite.metrics.clustering import CalinskiHarabaszScore, DaviesBouldinScore, SilhouetteScore
 from ignite.metrics.cohen_kappa import CohenKappa, MatthewsCorrCoef
 from ignite.metrics.confusion_matrix import (
     ConfusionMatrix,
@@ -20,9 +21,19 @@ from ignite.metrics.confusion_matrix import (
     mIoU,
 )
 from ignite.metrics.cosine_similarity import CosineSimilarity
+from ignite.metrics.entropy import Entropy
 from ignite.metrics.epoch_metric import EpochMetric
+from ignite.metrics.fairness import (
+    DemographicParityDifference,
+    SelectionRate,
+    SubgroupAccuracyDifference,
+    SubgroupDifference,
+    SubgroupMetric,
+)
 from ignite.metrics.fbeta import Fbeta
 from ignite.metrics.frequency import Frequency
+from ignite.metrics.js_divergence import JSDivergence
+from ignite.metrics.kl_divergence import KLDivergence
 from ignite.metrics.loss import Loss
 from ignite.metrics.mean_absolute_error import MeanAbsoluteError
 from ignite.metrics.mean_pairwise_distance import MeanPairwiseDistance
@@ -40,8 +51,10 @@ from ignite.metrics.metric import (
 from ignite.metrics.metric_group import MetricGroup
 from ignite.metrics.metrics_lambda import MetricsLambda
 from ignite.metrics.multilabel_confusion_matrix import MultiLabelConfusionMatrix
+from ignite.metrics.mutual_information import MutualInformation
 from ignite.metrics.precision import Precision
 from ignite.metrics.psnr import PSNR
+from ignite.metrics.rec_sys import NDCG, HitRate
 from ignite.metrics.recall import Recall
 from ignite.metrics.roc_auc import ROC_AUC, AveragePrecision, PrecisionRecallCurve, RocCurve
 from ignite.metrics.root_mean_squared_error import RootMeanSquaredError
@@ -55,18 +68,25 @@ __all__ = [
     "AveragePrecision",
     "BatchFiltered",
     "BatchWise",
+    "CalinskiHarabaszScore",
     "ClassificationReport",
     "CohenKappa",
     "ConfusionMatrix",
     "CosineSimilarity",
+    "DaviesBouldinScore",
+    "DemographicParityDifference",
     "DiceCoefficient",
+    "Entropy",
     "EpochMetric",
     "EpochWise",
     "Fbeta",
     "Frequency",
     "GeometricAverage",
+    "HitRate",
     "IoU",
+    "JSDivergence",
     "JaccardIndex",
+    "KLDivergence",
     "Loss",
     "MatthewsCorrCoef",
     "MeanAbsoluteError",
@@ -77,6 +97,8 @@ __all__ = [
     "MetricUsage",
     "MetricsLambda",
     "MultiLabelConfusionMatrix",
+    "MutualInformation",
+    "NDCG",
     "PSNR",
     "Precision",
     "PrecisionRecallCurve",
@@ -88,7 +110,12 @@ __all__ = [
     "RunningBatchWise",
     "RunningEpochWise",
     "SSIM",
+    "SelectionRate",
+    "SilhouetteScore",
     "SingleEpochRunningBatchWise",
+    "SubgroupAccuracyDifference",
+    "SubgroupDifference",
+    "SubgroupMetric",
     "TopKCategoricalAccuracy",
     "VariableAccumulation",
     "cmAccuracy",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ignite.metrics._ranking import average_precision, average_ranks, precision_recall_curve, roc_auc, roc_curve
 from ignite.metrics.accuracy import accuracy, accuracy_counts
+from ignite.metrics.clustering._functional import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from ignite.metrics.cohen_kappa import cohen_kappa_from_counts, label_counts, matthews_from_counts
 from ignite.metrics.confusion_matrix import confusion_matrix_counts
 from ignite.metrics.multilabel_confusion_matrix import multilabel_confusion_counts
@@ -28,8 +29,10 @@ __all__ = [
     "accuracy_counts",
     "average_precision",
     "average_ranks",
+    "calinski_harabasz_score",
     "cohen_kappa_from_counts",
     "confusion_matrix_counts",
+    "davies_bouldin_score",
     "kendall_tau",
     "label_counts",
     "matthews_from_counts",
@@ -38,6 +41,7 @@ __all__ = [
     "precision_recall_curve",
     "roc_auc",
     "roc_curve",
+    "silhouette_score",
     "spearman_rho",
     "ssim_per_sample",
     "top_k_correct",
