@@ -66,9 +66,12 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
-def _run(cmd: list[str], cwd: Path | None = None, capture: bool = False) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str], cwd: Path | None = None, capture: bool = False, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     print("+", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=cwd, env=_clean_env(), text=True, capture_output=capture, check=False)
+    full_env = {**_clean_env(), **(env or {})}
+    return subprocess.run(cmd, cwd=cwd, env=full_env, text=True, capture_output=capture, check=False)
 
 
 def read_wheels(folder: Path) -> dict[str, Wheel]:
@@ -105,6 +108,26 @@ def _test_group_args(dist: Distribution) -> list[str]:
     with dist.pyproject.open("rb") as fh:
         groups = tomllib.load(fh).get("dependency-groups", {})
     return ["--group", f"{dist.pyproject}:test"] if "test" in groups else []
+
+
+@dataclass(frozen=True)
+class IsolationSettings:
+    """`[tool.ignite.isolation]` of a member: extras of its wheel to install, and environment for its tests."""
+
+    extras: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _isolation_settings(dist: Distribution) -> IsolationSettings:
+    with dist.pyproject.open("rb") as fh:
+        table = tomllib.load(fh).get("tool", {}).get("ignite", {}).get("isolation", {})
+    return IsolationSettings(tuple(table.get("extras", ())), {str(k): str(v) for k, v in table.get("env", {}).items()})
+
+
+def _wheel_requirement(wheel: Wheel, extras: tuple[str, ...]) -> str:
+    if not extras:
+        return str(wheel.path)
+    return f"{wheel.name}[{','.join(extras)}] @ {wheel.path.resolve().as_uri()}"
 
 
 def _python(venv: Path) -> Path:
@@ -155,7 +178,9 @@ def check_one(
         outcome.fail("uv venv failed")
         return outcome
     install = [UV, "pip", "install", "--quiet", "--python", str(_python(venv)), "-c", str(out / "constraints.txt")]
-    install += [str(wheels[name].path) for name in closure] + ["pytest", "pytest-xdist"] + _test_group_args(dist)
+    settings = _isolation_settings(dist)
+    install += [_wheel_requirement(wheels[name], settings.extras if name == dist.name else ()) for name in closure]
+    install += ["pytest", "pytest-xdist", *_test_group_args(dist)]
     if _run(install).returncode != 0:
         outcome.fail("install failed (see the resolver's message above)")
         return outcome
@@ -189,9 +214,10 @@ def check_one(
     junit = out / "junit" / f"{dist.member}.xml"
     junit.unlink(missing_ok=True)
     cmd = [str(_python(venv)), "-m", "pytest", str(rel), "-p", "no:cacheprovider", f"--junitxml={junit}"]
-    cmd += ["-m", "not slurm"] if args.with_slow else ["-m", "not slow and not slurm"]
+    tiers = "(slurm or horovod or xla or mpirun)"
+    cmd += ["-m", f"not {tiers}"] if args.with_slow else ["-m", f"not slow and not {tiers}"]
     cmd += ["-n", str(args.workers)] if args.workers > 1 else []
-    status = _run(cmd, cwd=run_dir).returncode
+    status = _run(cmd, cwd=run_dir, env=settings.env).returncode
     outcome.counts = read_counts(junit)
     if status == PYTEST_NO_TESTS:
         outcome.notes = f"no tests in {rel}"
@@ -220,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     if _run([UV, "build", "--all-packages", "--wheel", "--quiet", "-o", str(out / "dist")], cwd=ws.root).returncode:
         print("isolation: uv build failed", file=sys.stderr)
         return 1
-    export = [UV, "export", "--frozen", "--all-packages", "--all-groups", "--no-emit-workspace", "--no-hashes"]
+    export = [UV, "export", "--frozen", "--all-packages", "--all-groups", "--all-extras", "--no-emit-workspace"]
+    export += ["--no-hashes"]
     export += ["--no-header", "--quiet", "-o", str(out / "constraints.txt")]
     if _run(export, cwd=ws.root).returncode:
         print("isolation: uv export of the lock failed", file=sys.stderr)

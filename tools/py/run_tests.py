@@ -1,9 +1,11 @@
 """The steps of `tools/test`, run in order; each runs even when an earlier one failed.
 
 lint, typecheck, edges: the tools of the same names. doctest: the `>>>` examples in the library sources.
-tests: pytest -n 2 over tests/ without the `slow` and `slurm` markers. slow: the `slow` tests alone, serially (they
-start processes of their own). isolation: tools/isolation. slurm: `tools/slurm up` (installs SLURM if missing and
+tests: pytest -n 2 over tests/ without the `slow` marker and the tier markers. slow: the `slow` tests alone, serially
+(they start processes of their own). isolation: tools/isolation. slurm: `tools/slurm up` (installs SLURM if missing and
 starts a single-node cluster, left running; `tools/slurm down` stops it), then the `slurm` tests, serially.
+loggers, mpirun, horovod, xla: the tier scripts tools/<name>_tier, each building its own environment (logger
+backends; Debian's openmpi; a Horovod wheel built once and cached; torch 2.9 + torch_xla) and running its tests.
 pytest's exit 5 (nothing collected) passes and is reported.
 
 The last line of the output is the total over the pytest steps, `tests: N passed, N failed, N skipped`.
@@ -43,6 +45,16 @@ def _pytest(name: str, *args: str) -> Step:
     return Step(name, [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *args], junit)
 
 
+# Tests that need an environment of their own; each runs only in the step of its tier.
+TIER_MARKERS = "(slurm or horovod or xla or mpirun)"
+
+
+def _tier(name: str, script: str) -> Step:
+    # The tier scripts build their own venv and run pytest with its interpreter; extra arguments go to pytest.
+    junit = JUNIT_DIR / f"{name}.xml"
+    return Step(name, ["bash", script, "-p", "no:cacheprovider", f"--junitxml={junit}"], junit)
+
+
 def steps() -> list[Step]:
     sources = sorted(glob.glob("packages/*/src", root_dir=ROOT))
     return [
@@ -50,10 +62,14 @@ def steps() -> list[Step]:
         Step("typecheck", ["bash", "tools/typecheck"]),
         Step("edges", ["bash", "tools/check_edges"]),
         _pytest("doctest", "--doctest-modules", *sources),
-        _pytest("tests", "tests", "-n", "2", "-m", "not slow and not slurm"),
-        _pytest("slow", "tests", "-m", "slow and not slurm"),
+        _pytest("tests", "tests", "-n", "2", "-m", f"not slow and not {TIER_MARKERS}"),
+        _pytest("slow", "tests", "-m", f"slow and not {TIER_MARKERS}"),
         Step("isolation", ["bash", "tools/isolation"], reports=".isolation/junit/*.xml"),
         dataclasses.replace(_pytest("slurm", "tests", "-m", "slurm"), setup=["bash", "tools/slurm", "up"]),
+        _tier("loggers", "tools/loggers_tier"),
+        _tier("mpirun", "tools/mpirun_tier"),
+        _tier("horovod", "tools/horovod_tier"),
+        _tier("xla", "tools/xla_tier"),
     ]
 
 
