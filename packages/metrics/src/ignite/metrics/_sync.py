@@ -1,8 +1,10 @@
 """Cross-rank reduction of declared metric states, coalesced into as few collectives as possible.
 
-All ``sum`` states of all the metrics synced together travel in one flat buffer per dtype family (int64 or float64),
-and likewise ``max`` and ``min``; ``cat`` states are gathered one by one (their sizes differ between ranks).
-The local accumulators are never modified: callers receive reduced copies.
+All ``sum`` states of all the metrics synced together travel in ONE float64 buffer: integer states are split into
+exact 32-bit halves that a float64 sum cannot round (see :func:`_split_int64`), so counters and float sums share a
+collective. ``max`` and ``min`` states travel in one buffer per dtype family (int64 or float64); ``cat`` states are
+gathered one by one (their sizes differ between ranks). The local accumulators are never modified: callers receive
+reduced copies.
 """
 
 from __future__ import annotations
@@ -27,6 +29,48 @@ def _family(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype.is_floating_point or dtype.is_complex else torch.int64
 
 
+_LOW_BITS = 32
+_LOW_MASK = (1 << _LOW_BITS) - 1
+
+
+def _split_int64(values: torch.Tensor) -> torch.Tensor:
+    """``[high, low]`` halves of int64 ``values`` as float64, with ``values == high * 2**32 + low``.
+
+    ``low`` is in ``[0, 2**32)`` and ``|high| < 2**31``, so sums over up to 2**21 ranks stay below 2**53 and are
+    exact in float64: an integer sum can share the float64 collective without losing a count.
+    """
+    high = torch.bitwise_right_shift(values, _LOW_BITS)  # arithmetic shift: floor division, also for negatives
+    low = torch.bitwise_and(values, _LOW_MASK)
+    return torch.cat([high.to(torch.float64), low.to(torch.float64)])
+
+
+def _join_int64(halves: torch.Tensor) -> torch.Tensor:
+    high, low = halves.to(torch.int64).chunk(2)
+    return torch.bitwise_left_shift(high, _LOW_BITS) + low
+
+
+def _reduce_bucket(reduction: str, dtype: torch.dtype, entries: list[tuple[int, str, torch.Tensor]]) -> list[Any]:
+    """All-reduce the tensors of one bucket in one collective; returns the reduced tensors, in order."""
+    mixed_sum = reduction == "sum" and dtype == torch.float64
+    parts = []
+    for _, _, tensor in entries:
+        flat = tensor.detach().reshape(-1)
+        if mixed_sum and not _family(flat.dtype).is_floating_point:
+            parts.append(_split_int64(flat.to(torch.int64)))
+        else:
+            parts.append(flat.to(dtype))
+    reduced = idist.all_reduce(torch.cat(parts), op=_OPS[reduction])
+    out: list[Any] = []
+    offset = 0
+    for (_, _, tensor), part in zip(entries, parts, strict=True):
+        chunk = reduced[offset : offset + part.numel()]
+        offset += part.numel()
+        if part.numel() != tensor.numel():
+            chunk = _join_int64(chunk)
+        out.append(chunk.reshape(tensor.shape).to(tensor.dtype))
+    return out
+
+
 def reduce_states(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
     """Reduced copies of the declared states of ``metrics`` (one dict per metric, in order)."""
     results: list[dict[str, Any]] = [{} for _ in metrics]
@@ -41,15 +85,12 @@ def reduce_states(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
                 results[index][name] = [idist.all_gather(local)]
             else:
                 tensor = torch.as_tensor(value)
-                buckets.setdefault((spec.reduction, _family(tensor.dtype)), []).append((index, name, tensor))
+                # Every sum shares the float64 bucket; max/min keep one bucket per family.
+                family = torch.float64 if spec.reduction == "sum" else _family(tensor.dtype)
+                buckets.setdefault((spec.reduction, family), []).append((index, name, tensor))
     for (reduction, dtype), entries in buckets.items():
-        flat = torch.cat([t.detach().reshape(-1).to(dtype) for _, _, t in entries])
-        reduced = idist.all_reduce(flat, op=_OPS[reduction])
-        offset = 0
-        for index, name, tensor in entries:
-            size = tensor.numel()
-            results[index][name] = reduced[offset : offset + size].reshape(tensor.shape).to(tensor.dtype)
-            offset += size
+        for (index, name, _), reduced in zip(entries, _reduce_bucket(reduction, dtype, entries), strict=True):
+            results[index][name] = reduced
     return results
 
 
