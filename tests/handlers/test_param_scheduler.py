@@ -369,3 +369,68 @@ def test_plot_values_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_parameter_scheduler_is_param_scheduler() -> None:
     assert issubclass(LRScheduler, ParamScheduler) and issubclass(PiecewiseLinear, ParamScheduler)
+
+
+def _values(cls: Any, n: int, **kwargs: Any) -> list[float]:
+    return [value for _, value in cls.simulate_values(n, param_name="lr", **kwargs)]
+
+
+def test_cosine_warmup_goes_linearly_from_end_back_to_the_next_start() -> None:
+    values = _values(CosineAnnealingScheduler, 12, start_value=1.0, end_value=0.0, cycle_size=4, warmup_duration=3)
+    cosine = [0.5 * (1 + math.cos(math.pi * i / 4)) for i in range(5)]  # the cycle, ending ON end_value
+    warmup = [1 / 3, 2 / 3]
+    assert values == pytest.approx(cosine + warmup + cosine)
+
+
+def test_warmup_heads_for_the_multiplied_start_and_scales_with_cycle_mult() -> None:
+    values = _values(
+        CosineAnnealingScheduler,
+        16,
+        start_value=1.0,
+        end_value=0.0,
+        cycle_size=4,
+        warmup_duration=2,
+        start_value_mult=0.5,
+        cycle_mult=1.5,
+    )
+    first = [0.5 * (1 + math.cos(math.pi * i / 4)) for i in range(5)] + [0.25]  # warm-up towards 0.5
+    second = [0.25 * (1 + math.cos(math.pi * i / 6)) for i in range(7)] + [0.25 / 3, 0.5 / 3]  # 6 + 3 events
+    assert values == pytest.approx([*first, *second, 0.25])
+
+
+def test_linear_monotonic_with_and_without_warmup() -> None:
+    saw = _values(LinearCyclicalScheduler, 8, start_value=1.0, end_value=0.0, cycle_size=4, monotonic=True)
+    assert saw == pytest.approx([1.0, 0.75, 0.5, 0.25] * 2)
+    warm = _values(
+        LinearCyclicalScheduler, 10, start_value=1.0, end_value=0.0, cycle_size=4, warmup_duration=2, monotonic=True
+    )
+    assert warm == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0, 0.5, 1.0, 0.75, 0.5, 0.25])
+
+
+def test_warmup_arguments_are_checked() -> None:
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="monotonic=True"):
+        LinearCyclicalScheduler(opt, "lr", 1.0, 0.0, 4, warmup_duration=2)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="warmup_duration should be a non-negative integer"):
+            CosineAnnealingScheduler(opt, "lr", 1.0, 0.0, 4, warmup_duration=bad)
+    with pytest.raises(TypeError, match="monotonic should be a bool"):
+        LinearCyclicalScheduler(opt, "lr", 1.0, 0.0, 4, monotonic="yes")
+
+
+def test_warmup_state_round_trips_mid_warmup() -> None:
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    kwargs: dict[str, Any] = dict(start_value=1.0, end_value=0.0, cycle_size=4, warmup_duration=3, cycle_mult=2.0)
+    first = CosineAnnealingScheduler(opt, "lr", **kwargs)
+    for _ in range(6):
+        first(None)
+    state = first.state_dict()
+    assert state["warmup_duration"] == 3 and state["total_cycle_size"] == 7
+    second = CosineAnnealingScheduler(opt, "lr", **kwargs)
+    second.load_state_dict(state)
+    seen_first, seen_second = [], []
+    for scheduler, seen in ((first, seen_first), (second, seen_second)):
+        for _ in range(12):
+            scheduler(None)
+            seen.append(opt.param_groups[0]["lr"])
+    assert seen_first == seen_second

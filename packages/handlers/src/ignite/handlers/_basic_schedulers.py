@@ -134,7 +134,7 @@ class ParamScheduler(BaseParamScheduler):
         return list(groups) if self.param_group_index is None else [groups[self.param_group_index]]
 
     def __call__(self, engine: Engine | None, name: str | None = None) -> None:
-        value = self.get_param()
+        value = self._get_param()
         groups = self.optimizer_param_groups
         if isinstance(value, list):
             if len(value) != len(groups):
@@ -153,6 +153,10 @@ class ParamScheduler(BaseParamScheduler):
                 engine.state.param_history = history
             history.setdefault(name or self.param_name, []).append([group[self.param_name] for group in groups])
         self.event_index += 1
+
+    def _get_param(self) -> float | list[float]:
+        # The value applied at this event; schedules with phases of their own (cyclical warm-up) override it.
+        return self.get_param()
 
     @classmethod
     def simulate_values(cls, num_events: int, **scheduler_kwargs: Any) -> list[list[Any]]:
@@ -182,6 +186,10 @@ class CyclicalScheduler(ParamScheduler):
 
     When a new cycle starts, its length is the previous one times ``cycle_mult`` (truncated to an int, at least 2),
     and ``start_value`` and ``end_value`` are multiplied by ``start_value_mult`` and ``end_value_mult``.
+
+    With ``warmup_duration > 0`` each cycle is followed by a warm-up of that many events, during which the value goes
+    linearly from the cycle's ``end_value`` to the next cycle's ``start_value`` (so the value never jumps); the
+    warm-up is scaled by ``cycle_mult`` along with the cycle.
     """
 
     def __init__(
@@ -194,10 +202,13 @@ class CyclicalScheduler(ParamScheduler):
         cycle_mult: float = 1.0,
         start_value_mult: float = 1.0,
         end_value_mult: float = 1.0,
+        warmup_duration: int = 0,
         save_history: bool = False,
         param_group_index: int | None = None,
     ) -> None:
         super().__init__(optimizer, param_name, save_history=save_history, param_group_index=param_group_index)
+        if isinstance(warmup_duration, bool) or not isinstance(warmup_duration, int) or warmup_duration < 0:
+            raise ValueError(f"Argument warmup_duration should be a non-negative integer, got {warmup_duration!r}")
         for argument, value in (
             ("start_value", start_value),
             ("end_value", end_value),
@@ -217,6 +228,8 @@ class CyclicalScheduler(ParamScheduler):
         self.cycle: int = 0
         self.start_value_mult: float = start_value_mult
         self.end_value_mult: float = end_value_mult
+        self.warmup_duration: int = warmup_duration
+        self.total_cycle_size: int = self.cycle_size + warmup_duration
         self._state_attrs += [
             "start_value",
             "end_value",
@@ -225,27 +238,59 @@ class CyclicalScheduler(ParamScheduler):
             "cycle",
             "start_value_mult",
             "end_value_mult",
+            "warmup_duration",
+            "total_cycle_size",
         ]
 
     def __call__(self, engine: Engine | None, name: str | None = None) -> None:
         if self.event_index != 0 and self.event_index == self.cycle_size:
+            # The warm-up that follows the cycle (if any) already heads for the next cycle's start value.
             self.start_value *= self.start_value_mult
+        if self.event_index != 0 and self.event_index == self.total_cycle_size:
             self.event_index = 0
             self.cycle_size = max(2, int(self.cycle_size * self.cycle_mult))
+            self.warmup_duration = int(self.warmup_duration * self.cycle_mult)
+            self.total_cycle_size = self.cycle_size + self.warmup_duration
             self.cycle += 1
             self.end_value *= self.end_value_mult
         super().__call__(engine, name)
 
+    def _get_param(self) -> float | list[float]:
+        if self.event_index <= self.cycle_size or self.warmup_duration == 0:
+            return self.get_param()
+        progress = (self.event_index - self.cycle_size) / self.warmup_duration
+        return self.end_value + (self.start_value - self.end_value) * progress
+
 
 class LinearCyclicalScheduler(CyclicalScheduler):
-    """Goes linearly from ``start_value`` to ``end_value`` in half a cycle and back in the other half.
+    """Goes linearly from ``start_value`` to ``end_value`` in half a cycle and back in the other half; with
+    ``monotonic=True``, from ``start_value`` to ``end_value`` over the whole cycle (a saw-tooth, or with
+    ``warmup_duration`` a linear way back to the start).
 
     >>> LinearCyclicalScheduler.simulate_values(6, param_name="lr", start_value=0.0, end_value=1.0, cycle_size=4)
     [[0, 0.0], [1, 0.5], [2, 1.0], [3, 0.5], [4, 0.0], [5, 0.5]]
+    >>> values = LinearCyclicalScheduler.simulate_values(
+    ...     8, param_name="lr", start_value=1.0, end_value=0.0, cycle_size=4, warmup_duration=2, monotonic=True)
+    >>> [v for _, v in values]
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.5, 1.0, 0.75]
     """
+
+    def __init__(self, *args: Any, monotonic: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not isinstance(monotonic, bool):
+            raise TypeError(f"Argument monotonic should be a bool, got {type(monotonic).__name__}")
+        if self.warmup_duration > 0 and not monotonic:
+            # Without monotonic the cycle already returns to start_value: a warm-up would leave from the wrong end.
+            raise ValueError(
+                "Argument warmup_duration > 0 needs monotonic=True (the default cycle already returns to "
+                f"start_value), got warmup_duration={self.warmup_duration} and monotonic=False"
+            )
+        self.monotonic = monotonic
 
     def get_param(self) -> float:
         progress = self.event_index / self.cycle_size
+        if self.monotonic:
+            return self.start_value + (self.end_value - self.start_value) * progress
         return self.end_value + (self.start_value - self.end_value) * abs(progress - 0.5) * 2
 
 
