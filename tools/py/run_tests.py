@@ -2,8 +2,9 @@
 
 lint, typecheck, edges: the tools of the same names. doctest: the `>>>` examples in the library sources.
 tests: pytest -n 2 over tests/ without the `slow` marker and the tier markers. slow: the `slow` tests alone, serially
-(they start processes of their own). isolation: tools/isolation. slurm: `tools/slurm up` (installs SLURM if missing and
-starts a single-node cluster, left running; `tools/slurm down` stops it), then the `slurm` tests, serially.
+(they start processes of their own). isolation: tools/isolation. release: a dry run of tools/release.
+slurm: `tools/slurm up` (installs SLURM if missing and starts a single-node cluster, left running; `tools/slurm down`
+stops it), then the `slurm` tests, serially.
 loggers, mpirun, horovod, xla: the tier scripts tools/<name>_tier, each building its own environment (logger
 backends; Debian's openmpi; a Horovod wheel built once and cached; torch 2.9 + torch_xla) and running its tests.
 pytest's exit 5 (nothing collected) passes and is reported.
@@ -65,6 +66,8 @@ def steps() -> list[Step]:
         _pytest("tests", "tests", "-n", "2", "-m", f"not slow and not {TIER_MARKERS}"),
         _pytest("slow", "tests", "-m", f"slow and not {TIER_MARKERS}"),
         Step("isolation", ["bash", "tools/isolation"], reports=".isolation/junit/*.xml"),
+        # The release flow, rehearsed in a throwaway worktree: bump, wheel + sdist, install alone and with ignite-all.
+        Step("release", ["bash", "tools/release", "metrics", "patch", "--dry-run"]),
         dataclasses.replace(_pytest("slurm", "tests", "-m", "slurm"), setup=["bash", "tools/slurm", "up"]),
         _tier("loggers", "tools/loggers_tier"),
         _tier("mpirun", "tools/mpirun_tier"),
