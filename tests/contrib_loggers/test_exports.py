@@ -50,7 +50,7 @@ def test_module_all_snapshots() -> None:
     ]
     assert tqdm_logger.__all__ == ["ProgressBar"]
     assert len(base_logger.__all__) == 8
-    assert ignite.contrib.engines.__all__ == []
+    assert ignite.contrib.engines.__all__ == ["Tbptt_Events", "create_supervised_tbptt_trainer"]
     assert sorted(common.__all__) == [
         "add_early_stopping_by_val_score",
         "empty_cuda_cache",

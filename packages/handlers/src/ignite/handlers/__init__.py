@@ -13,6 +13,7 @@ from ignite.handlers._savers import BaseSaveHandler, DiskSaver
 from ignite.handlers.checkpoint import Checkpoint, ModelCheckpoint
 from ignite.handlers.early_stopping import EarlyStopping
 from ignite.handlers.ema_handler import EMAHandler
+from ignite.handlers.fbresearch_logger import FBResearchLogger
 from ignite.handlers.lr_finder import FastaiLRFinder
 from ignite.handlers.param_scheduler import (
     BaseParamScheduler,
@@ -54,6 +55,7 @@ __all__ = [
     "EMAHandler",
     "EarlyStopping",
     "EpochOutputStore",
+    "FBResearchLogger",
     "ExpStateScheduler",
     "FastaiLRFinder",
     "HandlersTimeProfiler",
