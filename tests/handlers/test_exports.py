@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -134,3 +135,51 @@ def test_module_paths_of_ignite(module: str, names: list[str]) -> None:
     assert sorted(imported.__all__) == sorted(names)
     for name in names:
         assert getattr(imported, name) is getattr(ignite.handlers, name)
+
+
+LOGGER_MODULE_PATHS = [
+    "base_logger",
+    "clearml_logger",
+    "mlflow_logger",
+    "neptune_logger",
+    "tensorboard_logger",
+    "tqdm_logger",
+    "visdom_logger",
+    "wandb_logger",
+]
+
+
+@pytest.fixture
+def restore_modules() -> Iterator[None]:
+    # The shims below are imported against fake or missing packages: put sys.modules back as it was afterwards.
+    saved = dict(sys.modules)
+    yield
+    sys.modules.clear()
+    sys.modules.update(saved)
+
+
+@pytest.mark.usefixtures("restore_modules")
+@pytest.mark.parametrize("module", LOGGER_MODULE_PATHS)
+def test_logger_module_path_without_distribution_names_it(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    monkeypatch.setitem(sys.modules, "ignite.contrib.handlers", None)
+    monkeypatch.delitem(sys.modules, f"ignite.handlers.{module}", raising=False)
+    with pytest.raises(ImportError, match=r'pip install "ignite-contrib-loggers"') as info:
+        importlib.import_module(f"ignite.handlers.{module}")
+    assert f"ignite.contrib.handlers.{module}" in str(info.value)
+
+
+@pytest.mark.usefixtures("restore_modules")
+def test_logger_module_path_copies_the_public_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    package = types.ModuleType("ignite.contrib.handlers")
+    package.__path__ = []
+    source = types.ModuleType("ignite.contrib.handlers.visdom_logger")
+    marker = type("VisdomLogger", (), {})
+    source.VisdomLogger = marker  # type: ignore[attr-defined]
+    source.__all__ = ["VisdomLogger"]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ignite.contrib.handlers", package)
+    monkeypatch.setitem(sys.modules, "ignite.contrib.handlers.visdom_logger", source)
+    monkeypatch.delitem(sys.modules, "ignite.handlers.visdom_logger", raising=False)
+    shim = importlib.import_module("ignite.handlers.visdom_logger")
+    assert shim.__all__ == ["VisdomLogger"] and shim.VisdomLogger is marker

@@ -1,0 +1,5 @@
+"""Ignite 0.5 path of :mod:`ignite.contrib.handlers.visdom_logger` (distribution ignite-contrib-loggers)."""
+
+from ignite.handlers._contrib_paths import reexport
+
+__all__ = reexport(globals(), "visdom_logger")
