@@ -16,6 +16,14 @@ import ignite.metrics.rec_sys
 import ignite.metrics.regression
 
 EXPECTED_METRICS_ALL = {
+    "MaximumMeanDiscrepancy",
+    "HSIC",
+    "RougeN",
+    "RougeL",
+    "Rouge",
+    "Perplexity",
+    "CharacterErrorRate",
+    "Bleu",
     "Accuracy",
     "Average",
     "AveragePrecision",

@@ -32,9 +32,11 @@ from ignite.metrics.fairness import (
 )
 from ignite.metrics.fbeta import Fbeta
 from ignite.metrics.frequency import Frequency
+from ignite.metrics.hsic import HSIC
 from ignite.metrics.js_divergence import JSDivergence
 from ignite.metrics.kl_divergence import KLDivergence
 from ignite.metrics.loss import Loss
+from ignite.metrics.maximum_mean_discrepancy import MaximumMeanDiscrepancy
 from ignite.metrics.mean_absolute_error import MeanAbsoluteError
 from ignite.metrics.mean_pairwise_distance import MeanPairwiseDistance
 from ignite.metrics.mean_squared_error import MeanSquaredError
@@ -52,6 +54,7 @@ from ignite.metrics.metric_group import MetricGroup
 from ignite.metrics.metrics_lambda import MetricsLambda
 from ignite.metrics.multilabel_confusion_matrix import MultiLabelConfusionMatrix
 from ignite.metrics.mutual_information import MutualInformation
+from ignite.metrics.nlp import Bleu, CharacterErrorRate, Perplexity, Rouge, RougeL, RougeN
 from ignite.metrics.precision import Precision
 from ignite.metrics.psnr import PSNR
 from ignite.metrics.rec_sys import NDCG, HitRate
@@ -63,6 +66,14 @@ from ignite.metrics.ssim import SSIM
 from ignite.metrics.top_k_categorical_accuracy import TopKCategoricalAccuracy
 
 __all__ = [
+    "MaximumMeanDiscrepancy",
+    "HSIC",
+    "RougeN",
+    "RougeL",
+    "Rouge",
+    "Perplexity",
+    "CharacterErrorRate",
+    "Bleu",
     "Accuracy",
     "Average",
     "AveragePrecision",
