@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import ignite.contrib.engines
 import ignite.contrib.handlers
 import ignite.handlers
@@ -22,15 +24,33 @@ def test_contrib_handlers_all_snapshot() -> None:
         "BaseWeightsHandler",
         "BaseWeightsHistHandler",
         "BaseWeightsScalarHandler",
+        "BasicTimeProfiler",
+        "ClearMLLogger",
+        "ClearMLSaver",
+        "ConcatScheduler",
+        "CosineAnnealingScheduler",
+        "EpochOutputStore",
+        "FastaiLRFinder",
         "GradsHistHandler",
         "GradsScalarHandler",
+        "HandlersTimeProfiler",
+        "LRScheduler",
+        "LinearCyclicalScheduler",
         "LoggerBackend",
+        "MLflowLogger",
+        "NeptuneLogger",
+        "NeptuneSaver",
         "OptimizerParamsHandler",
         "OutputHandler",
+        "ParamGroupScheduler",
+        "PiecewiseLinear",
         "ProgressBar",
         "TensorboardLogger",
+        "VisdomLogger",
+        "WandBLogger",
         "WeightsHistHandler",
         "WeightsScalarHandler",
+        "create_lr_scheduler_with_warmup",
         "global_step_from_engine",
     ]
     for name in ignite.contrib.handlers.__all__:
@@ -56,8 +76,13 @@ def test_module_all_snapshots() -> None:
         "empty_cuda_cache",
         "gen_save_best_models_by_val_score",
         "save_best_model_by_val_score",
+        "setup_clearml_logging",
         "setup_common_training_handlers",
+        "setup_mlflow_logging",
+        "setup_neptune_logging",
         "setup_tb_logging",
+        "setup_visdom_logging",
+        "setup_wandb_logging",
     ]
 
 
@@ -104,3 +129,66 @@ def test_missing_tensorboard_gives_the_pip_command() -> None:
         """
     )
     assert 'pip install "ignite-contrib-loggers[tensorboard]"' in out
+
+
+DEPRECATED_PATHS = {
+    "param_scheduler": ["ConcatScheduler", "PiecewiseLinear", "create_lr_scheduler_with_warmup"],
+    "time_profilers": ["BasicTimeProfiler", "HandlersTimeProfiler"],
+    "lr_finder": ["FastaiLRFinder"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(DEPRECATED_PATHS))
+def test_moved_contrib_paths_warn_and_give_the_handlers_objects(module: str) -> None:
+    # A fresh interpreter: the warning is raised once, when the module is first imported.
+    names = DEPRECATED_PATHS[module]
+    code = textwrap.dedent(
+        f"""
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            from ignite.contrib.handlers.{module} import {", ".join(names)}
+        import ignite.handlers.{module} as moved
+        assert any(issubclass(w.category, DeprecationWarning) and "ignite.handlers.{module}" in str(w.message)
+                   for w in caught), [str(w.message) for w in caught]
+        for name in {names!r}:
+            assert locals()[name] is getattr(moved, name), name
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "base_logger",
+        "clearml_logger",
+        "mlflow_logger",
+        "neptune_logger",
+        "tensorboard_logger",
+        "tqdm_logger",
+        "visdom_logger",
+        "wandb_logger",
+    ],
+)
+def test_ignite_handlers_logger_paths_are_the_contrib_modules(module: str) -> None:
+    import importlib
+
+    old = importlib.import_module(f"ignite.handlers.{module}")
+    new = importlib.import_module(f"ignite.contrib.handlers.{module}")
+    assert old.__all__ == new.__all__
+    for name in new.__all__:
+        assert getattr(old, name) is getattr(new, name)
+
+
+def test_top_level_names_of_every_logger() -> None:
+    for name in (
+        "VisdomLogger",
+        "NeptuneLogger",
+        "MLflowLogger",
+        "WandBLogger",
+        "ClearMLLogger",
+        "ClearMLSaver",
+        "NeptuneSaver",
+    ):
+        assert getattr(ignite.handlers, name) is getattr(ignite.contrib.handlers, name)

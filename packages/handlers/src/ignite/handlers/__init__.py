@@ -87,7 +87,6 @@ _CONTRIB_LOGGER_NAMES = frozenset(
         "MLflowLogger",
         "NeptuneLogger",
         "NeptuneSaver",
-        "PolyaxonLogger",
         "ProgressBar",
         "TensorboardLogger",
         "VisdomLogger",

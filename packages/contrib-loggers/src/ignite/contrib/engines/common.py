@@ -13,8 +13,14 @@ from torch import nn
 from torch.utils.data.distributed import DistributedSampler
 
 import ignite.distributed as idist
-from ignite.contrib.handlers.base_logger import BaseLogger
-from ignite.contrib.handlers.tensorboard_logger import TensorboardLogger
+from ignite.contrib.engines._logging import (
+    setup_clearml_logging,
+    setup_mlflow_logging,
+    setup_neptune_logging,
+    setup_tb_logging,
+    setup_visdom_logging,
+    setup_wandb_logging,
+)
 from ignite.contrib.handlers.tqdm_logger import ProgressBar
 from ignite.engine import Engine, Events
 from ignite.handlers import (
@@ -32,8 +38,13 @@ __all__ = [
     "empty_cuda_cache",
     "gen_save_best_models_by_val_score",
     "save_best_model_by_val_score",
+    "setup_clearml_logging",
     "setup_common_training_handlers",
+    "setup_mlflow_logging",
+    "setup_neptune_logging",
     "setup_tb_logging",
+    "setup_visdom_logging",
+    "setup_wandb_logging",
 ]
 
 
@@ -133,58 +144,6 @@ def setup_common_training_handlers(
         ProgressBar(persist=True, bar_format="").attach(
             trainer, event_name=Events.EPOCH_STARTED, closing_event_name=Events.COMPLETED
         )
-
-
-def _setup_logging(
-    logger: BaseLogger,
-    trainer: Engine,
-    optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None,
-    evaluators: Engine | Mapping[str, Engine] | None,
-    log_every_iters: int,
-) -> None:
-    if optimizers is not None and not isinstance(optimizers, (torch.optim.Optimizer, Mapping)):
-        raise TypeError(
-            f"Argument optimizers should be an optimizer or a dict of optimizers, got {type(optimizers).__name__}"
-        )
-    if evaluators is not None and not isinstance(evaluators, (Engine, Mapping)):
-        raise TypeError(
-            f"Argument evaluators should be an Engine or a dict of engines, got {type(evaluators).__name__}"
-        )
-    every = log_every_iters or 1
-    logger.attach_output_handler(trainer, Events.ITERATION_COMPLETED(every=every), tag="training", metric_names="all")
-    if optimizers is not None:
-        named: dict[str | None, torch.optim.Optimizer] = {}
-        if isinstance(optimizers, torch.optim.Optimizer):
-            named[None] = optimizers
-        else:
-            named.update(optimizers)
-        for tag, optimizer in named.items():
-            logger.attach_opt_params_handler(
-                trainer, Events.ITERATION_STARTED(every=every), optimizer, param_name="lr", tag=tag
-            )
-    if evaluators is not None:
-        engines = {"validation": evaluators} if isinstance(evaluators, Engine) else evaluators
-        step = global_step_from_engine(trainer)
-        for tag, evaluator in engines.items():
-            logger.attach_output_handler(
-                evaluator, Events.COMPLETED, tag=tag, metric_names="all", global_step_transform=step
-            )
-
-
-def setup_tb_logging(
-    output_path: str,
-    trainer: Engine,
-    optimizers: torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None = None,
-    evaluators: Engine | Mapping[str, Engine] | None = None,
-    log_every_iters: int = 100,
-    **kwargs: Any,
-) -> TensorboardLogger:
-    """A :class:`TensorboardLogger` in ``output_path`` logging the trainer's metrics (tag ``"training"``) every
-    ``log_every_iters`` iterations, the learning rates of ``optimizers``, and the metrics of ``evaluators`` (tag
-    ``"validation"`` or the dict keys) at the trainer's step. Close the returned logger at the end."""
-    logger = TensorboardLogger(log_dir=output_path, **kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
 
 
 def gen_save_best_models_by_val_score(
