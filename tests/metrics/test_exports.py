@@ -16,6 +16,7 @@ import ignite.metrics.rec_sys
 import ignite.metrics.regression
 
 EXPECTED_METRICS_ALL = {
+    "MeanAveragePrecision",
     "MaximumMeanDiscrepancy",
     "HSIC",
     "RougeN",

@@ -38,6 +38,7 @@ from ignite.metrics.kl_divergence import KLDivergence
 from ignite.metrics.loss import Loss
 from ignite.metrics.maximum_mean_discrepancy import MaximumMeanDiscrepancy
 from ignite.metrics.mean_absolute_error import MeanAbsoluteError
+from ignite.metrics.mean_average_precision import MeanAveragePrecision
 from ignite.metrics.mean_pairwise_distance import MeanPairwiseDistance
 from ignite.metrics.mean_squared_error import MeanSquaredError
 from ignite.metrics.metric import (
@@ -66,20 +67,14 @@ from ignite.metrics.ssim import SSIM
 from ignite.metrics.top_k_categorical_accuracy import TopKCategoricalAccuracy
 
 __all__ = [
-    "MaximumMeanDiscrepancy",
-    "HSIC",
-    "RougeN",
-    "RougeL",
-    "Rouge",
-    "Perplexity",
-    "CharacterErrorRate",
-    "Bleu",
     "Accuracy",
     "Average",
     "AveragePrecision",
     "BatchFiltered",
     "BatchWise",
+    "Bleu",
     "CalinskiHarabaszScore",
+    "CharacterErrorRate",
     "ClassificationReport",
     "CohenKappa",
     "ConfusionMatrix",
@@ -93,6 +88,7 @@ __all__ = [
     "Fbeta",
     "Frequency",
     "GeometricAverage",
+    "HSIC",
     "HitRate",
     "IoU",
     "JSDivergence",
@@ -100,7 +96,9 @@ __all__ = [
     "KLDivergence",
     "Loss",
     "MatthewsCorrCoef",
+    "MaximumMeanDiscrepancy",
     "MeanAbsoluteError",
+    "MeanAveragePrecision",
     "MeanPairwiseDistance",
     "MeanSquaredError",
     "Metric",
@@ -111,12 +109,16 @@ __all__ = [
     "MutualInformation",
     "NDCG",
     "PSNR",
+    "Perplexity",
     "Precision",
     "PrecisionRecallCurve",
     "ROC_AUC",
     "Recall",
     "RocCurve",
     "RootMeanSquaredError",
+    "Rouge",
+    "RougeL",
+    "RougeN",
     "RunningAverage",
     "RunningBatchWise",
     "RunningEpochWise",
