@@ -16,6 +16,9 @@ import ignite.metrics.rec_sys
 import ignite.metrics.regression
 
 EXPECTED_METRICS_ALL = {
+    "GpuInfo",
+    "InceptionScore",
+    "FID",
     "MeanAveragePrecision",
     "MaximumMeanDiscrepancy",
     "HSIC",

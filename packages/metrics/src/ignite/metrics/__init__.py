@@ -32,6 +32,8 @@ from ignite.metrics.fairness import (
 )
 from ignite.metrics.fbeta import Fbeta
 from ignite.metrics.frequency import Frequency
+from ignite.metrics.gan import FID, InceptionScore
+from ignite.metrics.gpu_info import GpuInfo
 from ignite.metrics.hsic import HSIC
 from ignite.metrics.js_divergence import JSDivergence
 from ignite.metrics.kl_divergence import KLDivergence
@@ -85,11 +87,14 @@ __all__ = [
     "Entropy",
     "EpochMetric",
     "EpochWise",
+    "FID",
     "Fbeta",
     "Frequency",
     "GeometricAverage",
+    "GpuInfo",
     "HSIC",
     "HitRate",
+    "InceptionScore",
     "IoU",
     "JSDivergence",
     "JaccardIndex",
