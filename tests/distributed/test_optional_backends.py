@@ -146,7 +146,7 @@ def test_horovod_model_over_fake(fake_hvd: tuple[types.ModuleType, list[tuple[An
     assert idist.all_reduce(t, op="PRODUCT") is t
     assert calls.pop() == ("allreduce", "Product", torch.float32, hvd.global_process_set)
     idist.all_reduce(torch.tensor([True]), op="AND")
-    assert calls.pop() == ("allreduce", "Min", torch.uint8, hvd.global_process_set)
+    assert calls.pop() == ("allreduce", "Min", torch.int32, hvd.global_process_set)
     group = idist.new_group([0])
     assert isinstance(group, _FakeProcessSet)
     idist.all_reduce(1, op="MAX", group=group)

@@ -6,8 +6,11 @@ installed every entry point raises an ImportError saying which extra to install.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, ClassVar
@@ -16,6 +19,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
+from ignite.distributed._spawn import RankFailure, _first_failure, _rebuild_error, _record_failure
 from ignite.distributed.comp_models import _support
 from ignite.distributed.comp_models.base import ComputationModel
 
@@ -41,6 +45,7 @@ class _HorovodDistModel(ComputationModel):
 
     def __init__(self, backend: str | None = None, **kwargs: Any) -> None:
         self._hvd = _import_hvd()
+        self._process_sets: dict[tuple[int, ...], Any] = {}
         if backend is not None:
             if backend != HOROVOD:
                 raise ValueError(f"Argument backend should be {HOROVOD!r} for the Horovod model, got {backend!r}")
@@ -103,8 +108,19 @@ class _HorovodDistModel(ComputationModel):
 
     def _do_all_reduce(self, tensor: torch.Tensor, op: str, group: Any | None) -> torch.Tensor:
         hvd, process_set = self._hvd, self._process_set(group)
+        if op in ("AND", "OR") and tensor.dtype != torch.bool:
+            if tensor.is_floating_point() or tensor.is_complex():
+                raise TypeError(f"Argument op={op!r} needs a bool or integer tensor, got dtype {tensor.dtype}")
+            # Horovod has no bitwise reductions: gather every rank's tensor and fold it here.
+            stacked = self._do_all_gather(tensor.unsqueeze(0), group)
+            folded = stacked[0].clone()
+            for row in stacked[1:]:
+                folded = folded & row if op == "AND" else folded | row
+            tensor.copy_(folded)
+            return tensor
         if op in ("AND", "OR"):
-            as_int = tensor.to(torch.uint8) if tensor.dtype == torch.bool else tensor
+            # Logical AND/OR are MIN/MAX of 0/1; Horovod's allreduce takes no bool or uint8 tensors, int32 it does.
+            as_int = tensor.to(torch.int32)
             reduced = hvd.allreduce(as_int, op=hvd.Min if op == "AND" else hvd.Max, process_set=process_set)
         else:
             hvd_op = {"SUM": hvd.Sum, "PRODUCT": hvd.Product, "MIN": hvd.Min, "MAX": hvd.Max}[op]
@@ -119,18 +135,35 @@ class _HorovodDistModel(ComputationModel):
         return gathered
 
     def _do_all_gather_object(self, obj: Any, group: Any | None) -> list[Any]:
-        gathered: list[Any] = self._hvd.allgather_object(obj, process_set=self._process_set(group))
-        return gathered
+        # hvd.allgather_object takes no process set: pickled bytes through allgather work for groups too.
+        return self._all_gather_pickled(obj, group)
 
     def _do_broadcast(self, tensor: torch.Tensor, src: int) -> torch.Tensor:
         result: torch.Tensor = self._hvd.broadcast(tensor, root_rank=src)
         return result
 
     def _do_new_group(self, ranks: list[int], **kwargs: Any) -> Any:
-        return self._hvd.add_process_set(ranks)
+        wanted = tuple(sorted(set(ranks)))
+        if wanted == tuple(range(self.get_world_size())):
+            # Every rank: Horovod's global set, which needs no registration.
+            return self._hvd.global_process_set
+        # Horovod refuses to register the same ranks twice (and idist turns every `group=[...]` into a new group).
+        if wanted not in self._process_sets:
+            try:
+                self._process_sets[wanted] = self._hvd.add_process_set(list(wanted), **kwargs)
+            except ValueError as error:
+                if "HOROVOD_DYNAMIC_PROCESS_SETS" not in str(error):
+                    raise
+                raise RuntimeError(
+                    f"Argument ranks={list(wanted)} asks for a Horovod process set, which needs dynamic process sets: "
+                    f'initialize with idist.initialize("horovod", process_sets="dynamic") (or '
+                    f'Parallel(backend="horovod", process_sets="dynamic")), or set HOROVOD_DYNAMIC_PROCESS_SETS=1 '
+                    f"before Horovod starts"
+                ) from error
+        return self._process_sets[wanted]
 
     def _group_ranks(self, group: Any | None) -> list[int] | None:
-        if group is None:
+        if group is None or group is self._hvd.global_process_set:
             return list(range(self.get_world_size()))
         ranks = list(group.ranks)
         return ranks if self.get_rank() in ranks else None
@@ -158,22 +191,42 @@ class _HorovodDistModel(ComputationModel):
                 raise ValueError(f"Argument {unused} is not used by the Horovod backend")
         _import_hvd()
         horovod = importlib.import_module("horovod")
-        horovod.run(
-            _horovod_worker,
-            args=(fn, args, dict(kwargs_dict or {})),
-            np=nproc_per_node,
-            hosts=hosts,
-            use_gloo=kwargs.pop("use_gloo", True),
-            **kwargs,
-        )
+        # As with the native spawn, each failing rank records its error here, so that the parent raises the first
+        # one instead of horovod.run's bare "a process exited with non-zero status".
+        error_dir = tempfile.mkdtemp(prefix="ignite-hvd-spawn-")
+        try:
+            horovod.run(
+                _horovod_worker,
+                args=(fn, args, dict(kwargs_dict or {}), error_dir),
+                np=nproc_per_node,
+                hosts=hosts,
+                use_gloo=kwargs.pop("use_gloo", True),
+                **kwargs,
+            )
+        except Exception:
+            record = _first_failure(error_dir)
+            if record is None:
+                raise
+            cause = RankFailure(record["rank"], record["pid"], record["traceback"])
+            raise _rebuild_error(record, nproc_per_node) from cause
+        finally:
+            shutil.rmtree(error_dir, ignore_errors=True)
 
 
-def _horovod_worker(fn: Callable[..., Any], args: tuple[Any, ...], kwargs_dict: Mapping[str, Any]) -> None:
+def _horovod_worker(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs_dict: Mapping[str, Any], error_dir: str
+) -> None:
     from ignite.distributed import utils as idist_utils
 
     model = _HorovodDistModel.create_from_backend(HOROVOD)
     idist_utils._set_model(model)
-    fn(model.get_local_rank(), *args, **kwargs_dict)
+    try:
+        fn(model.get_local_rank(), *args, **kwargs_dict)
+    except BaseException as error:
+        # Ranks on other hosts cannot reach the parent's folder: they only get horovod.run's generic error.
+        with contextlib.suppress(OSError):
+            _record_failure(error_dir, model.get_rank(), error)
+        raise
     idist_utils.finalize()
 
 

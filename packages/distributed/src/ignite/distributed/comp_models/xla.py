@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, ClassVar
@@ -33,6 +34,23 @@ def _import_xm() -> ModuleType:
     return xm
 
 
+def _import_runtime() -> ModuleType:
+    # torch_xla >= 2.x reads the process layout from torch_xla.runtime; 2.9 removed xm.xrt_world_size/get_ordinal.
+    try:
+        runtime = importlib.import_module("torch_xla.runtime")
+    except ImportError as error:
+        raise ImportError(f"The xla-tpu backend needs torch_xla (with torch_xla.runtime): {_INSTALL_HINT}") from error
+    return runtime
+
+
+def _xla_device() -> torch.device:
+    # torch_xla.device() replaces xm.xla_device(), which warns as deprecated from torch_xla 2.7 on.
+    torch_xla = importlib.import_module("torch_xla")
+    make_device = getattr(torch_xla, "device", None)
+    device: torch.device = make_device() if make_device is not None else _import_xm().xla_device()
+    return device
+
+
 class _XlaDistModel(ComputationModel):
     """Computation model of a process started by torch_xla's multiprocessing (one process per XLA device)."""
 
@@ -45,14 +63,16 @@ class _XlaDistModel(ComputationModel):
         if kwargs:
             raise ValueError(f"The XLA model takes no options, got {sorted(kwargs)}")
         self._xm = _import_xm()
+        self._xr = _import_runtime()
         # Anything but SUM/MIN/MAX goes through gathering: xla reductions are a short list.
         self._ops = {"SUM": self._xm.REDUCE_SUM, "MIN": self._xm.REDUCE_MIN, "MAX": self._xm.REDUCE_MAX}
 
     @staticmethod
     def create_from_context() -> _XlaDistModel | None:
         # Only processes that already use torch_xla can be in an XLA context; do not import it to find out.
-        xm = sys.modules.get("torch_xla.core.xla_model")
-        if xm is None or int(xm.xrt_world_size()) < 2:
+        if sys.modules.get("torch_xla.core.xla_model") is None:
+            return None
+        if int(_import_runtime().world_size()) < 2:
             return None
         return _XlaDistModel()
 
@@ -61,13 +81,13 @@ class _XlaDistModel(ComputationModel):
         return _XlaDistModel(backend=XLA_TPU if backend is None else backend, **kwargs)
 
     def get_local_rank(self) -> int:
-        return int(self._xm.get_local_ordinal())
+        return int(self._xr.local_ordinal())
 
     def get_rank(self) -> int:
-        return int(self._xm.get_ordinal())
+        return int(self._xr.global_ordinal())
 
     def get_world_size(self) -> int:
-        return int(self._xm.xrt_world_size())
+        return int(self._xr.world_size())
 
     def get_nproc_per_node(self) -> int:
         local = torch.tensor([self.get_local_rank() + 1], dtype=torch.int64, device=self.device())
@@ -80,8 +100,7 @@ class _XlaDistModel(ComputationModel):
         return self.get_rank() // self.get_nproc_per_node()
 
     def device(self) -> torch.device:
-        device: torch.device = self._xm.xla_device()
-        return device
+        return _xla_device()
 
     def backend(self) -> str | None:
         return XLA_TPU
@@ -90,7 +109,10 @@ class _XlaDistModel(ComputationModel):
         pass
 
     def barrier(self) -> None:
-        self._xm.rendezvous("ignite.distributed.barrier")
+        with warnings.catch_warnings():
+            # torch_xla 2.9's rendezvous calls its own deprecated xm.xla_device(): nothing a user could change.
+            warnings.filterwarnings("ignore", message="Use torch_xla.device instead", category=DeprecationWarning)
+            self._xm.rendezvous("ignite.distributed.barrier")
 
     def _do_all_reduce(self, tensor: torch.Tensor, op: str, group: Any | None) -> torch.Tensor:
         if op in self._ops:
@@ -157,7 +179,12 @@ class _XlaDistModel(ComputationModel):
         backend: str = XLA_TPU,
         **kwargs: Any,
     ) -> None:
-        """Run ``fn`` on ``nproc_per_node`` XLA devices of this host with ``torch_xla``'s multiprocessing."""
+        """Run ``fn`` on ``nproc_per_node`` XLA devices of this host with ``torch_xla``'s multiprocessing.
+
+        torch_xla (PJRT) runs either one process or one per local device, nothing in between: ``nproc_per_node``
+        above 1 asks for every local device (limit them with torch_xla's ``<DEVICE>_NUM_DEVICES`` variables), and
+        each process checks that the count it finds is ``nproc_per_node``.
+        """
         if nnodes != 1 or node_rank != 0:
             raise ValueError(f"The XLA backend spawns on one host only, got nnodes={nnodes}, node_rank={node_rank}")
         for unused in ("master_addr", "master_port", "init_method"):
@@ -166,16 +193,29 @@ class _XlaDistModel(ComputationModel):
         _import_xm()
         xmp = importlib.import_module("torch_xla.distributed.xla_multiprocessing")
 
-        xmp.spawn(_xla_worker, args=(fn, args, dict(kwargs_dict or {})), nprocs=nproc_per_node, **kwargs)
+        nprocs = 1 if nproc_per_node == 1 else None
+        worker_args = (fn, args, dict(kwargs_dict or {}), nproc_per_node)
+        xmp.spawn(_xla_worker, args=worker_args, nprocs=nprocs, **kwargs)
 
 
-def _xla_worker(index: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs_dict: Mapping[str, Any]) -> None:
+def _xla_worker(
+    index: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs_dict: Mapping[str, Any], nproc_per_node: int
+) -> None:
     from ignite.distributed import utils as idist_utils
 
     model = _XlaDistModel.create_from_backend(XLA_TPU)
     idist_utils._set_model(model)
-    fn(model.get_local_rank(), *args, **kwargs_dict)
-    idist_utils.finalize()
+    try:
+        started = model.get_nproc_per_node()
+        if started != nproc_per_node:
+            # Every process sees the same count, so all of them stop here together.
+            raise ValueError(
+                f"Argument nproc_per_node should be 1 or the number of local XLA devices torch_xla uses "
+                f"({started} on this host), got {nproc_per_node}"
+            )
+        fn(model.get_local_rank(), *args, **kwargs_dict)
+    finally:
+        idist_utils.finalize()
 
 
 class _XlaOptimizer(Optimizer):
@@ -200,6 +240,6 @@ def wrap_loader(loader: DataLoader[Any]) -> Any:
     """``loader`` wrapped in torch_xla's ``MpDeviceLoader``, keeping its ``sampler`` reachable."""
     _import_xm()
     parallel_loader = importlib.import_module("torch_xla.distributed.parallel_loader")
-    device_loader = parallel_loader.MpDeviceLoader(loader, _import_xm().xla_device())
+    device_loader = parallel_loader.MpDeviceLoader(loader, _xla_device())
     device_loader.sampler = loader.sampler
     return device_loader
