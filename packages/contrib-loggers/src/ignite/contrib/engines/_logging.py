@@ -2,14 +2,17 @@
 
 Each helper builds its logger from ``**kwargs`` (the backend is imported then, not when this module is imported) and
 attaches, through the logger-independent :func:`_setup_logging`: the trainer's metrics (tag ``"training"``) every
-``log_every_iters`` iterations, the learning rate of each optimizer, and the metrics of each evaluator when it
-completes (tag ``"validation"`` or the dict keys), at the trainer's step. Close the returned logger at the end.
+``log_every_iters`` iterations (every iteration for ``None``), the learning rate of each optimizer (tag: the dict key,
+e.g. ``"generator/lr/group_0"``, or none for a single optimizer: ``"lr/group_0"``), and the metrics of each evaluator
+when it completes (tag ``"validation"`` or the dict keys) at the trainer's epoch -- at the trainer's iteration for
+W&B, whose steps must not go backwards. Close the returned logger at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "setup_clearml_logging",
+    "setup_trains_logging",
     "setup_mlflow_logging",
     "setup_neptune_logging",
     "setup_tb_logging",
@@ -37,23 +41,55 @@ __all__ = [
 Optimizers = torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None
 Evaluators = Engine | Mapping[str, Engine] | None
 
+_LoggerT = TypeVar("_LoggerT", bound=BaseLogger)
+
+
+def _check_arguments(
+    trainer: Engine, optimizers: Optimizers, evaluators: Evaluators, log_every_iters: int | None
+) -> None:
+    if not isinstance(trainer, Engine):
+        raise TypeError(f"Argument trainer should be an ignite.engine.Engine, got {type(trainer).__name__}")
+    if optimizers is not None and not isinstance(optimizers, (torch.optim.Optimizer, Mapping)):
+        raise TypeError(
+            f"Argument optimizers should be an optimizer or a dict of optimizers, got {type(optimizers).__name__}"
+        )
+    if isinstance(optimizers, Mapping):
+        for key, optimizer in optimizers.items():
+            if not isinstance(optimizer, torch.optim.Optimizer):
+                raise TypeError(
+                    f"Argument optimizers should map tags to torch optimizers, got {type(optimizer).__name__} "
+                    f"for {key!r}"
+                )
+    if evaluators is not None and not isinstance(evaluators, (Engine, Mapping)):
+        raise TypeError(
+            f"Argument evaluators should be an Engine or a dict of engines, got {type(evaluators).__name__}"
+        )
+    if isinstance(evaluators, Mapping):
+        for key, evaluator in evaluators.items():
+            if not isinstance(evaluator, Engine):
+                raise TypeError(
+                    f"Argument evaluators should map tags to engines, got {type(evaluator).__name__} for {key!r}"
+                )
+    if log_every_iters is not None:
+        if isinstance(log_every_iters, bool) or not isinstance(log_every_iters, int):
+            raise TypeError(
+                f"Argument log_every_iters should be a positive int or None, got {type(log_every_iters).__name__}"
+            )
+        if log_every_iters < 1:
+            raise ValueError(f"Argument log_every_iters should be a positive int or None, got {log_every_iters}")
+
 
 def _setup_logging(
     logger: BaseLogger,
     trainer: Engine,
     optimizers: Optimizers,
     evaluators: Evaluators,
-    log_every_iters: int,
+    log_every_iters: int | None,
 ) -> None:
-    if optimizers is not None and not isinstance(optimizers, (torch.optim.Optimizer, Mapping)):
-        raise TypeError(
-            f"Argument optimizers should be an optimizer or a dict of optimizers, got {type(optimizers).__name__}"
-        )
-    if evaluators is not None and not isinstance(evaluators, (Engine, Mapping)):
-        raise TypeError(
-            f"Argument evaluators should be an Engine or a dict of engines, got {type(evaluators).__name__}"
-        )
-    every = log_every_iters or 1
+    from ignite.contrib.handlers.wandb_logger import WandBLogger  # the module itself does not import wandb
+
+    _check_arguments(trainer, optimizers, evaluators, log_every_iters)
+    every = 1 if log_every_iters is None else log_every_iters
     logger.attach_output_handler(trainer, Events.ITERATION_COMPLETED(every=every), tag="training", metric_names="all")
     if optimizers is not None:
         named: dict[str | None, torch.optim.Optimizer] = {}
@@ -67,11 +103,28 @@ def _setup_logging(
             )
     if evaluators is not None:
         engines = {"validation": evaluators} if isinstance(evaluators, Engine) else evaluators
-        step = global_step_from_engine(trainer)
+        # W&B drops rows whose step is below the last one logged, so the evaluations go in at the trainer's
+        # iteration there; the other backends take the trainer's epoch.
+        step_event = Events.ITERATION_COMPLETED if isinstance(logger, WandBLogger) else None
+        step = global_step_from_engine(trainer, custom_event_name=step_event)
         for tag, evaluator in engines.items():
             logger.attach_output_handler(
                 evaluator, Events.COMPLETED, tag=tag, metric_names="all", global_step_transform=step
             )
+
+
+def _set_up(
+    make_logger: Callable[[], _LoggerT],
+    trainer: Engine,
+    optimizers: Optimizers,
+    evaluators: Evaluators,
+    log_every_iters: int | None,
+) -> _LoggerT:
+    # Bad arguments are reported before the logger exists, so that no run or file is left open behind the error.
+    _check_arguments(trainer, optimizers, evaluators, log_every_iters)
+    logger = make_logger()
+    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
+    return logger
 
 
 def setup_tb_logging(
@@ -79,88 +132,90 @@ def setup_tb_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> TensorboardLogger:
     """A :class:`~ignite.contrib.handlers.TensorboardLogger` writing to ``output_path``, set up as the module says."""
     from ignite.contrib.handlers.tensorboard_logger import TensorboardLogger
 
-    logger = TensorboardLogger(log_dir=output_path, **kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(
+        lambda: TensorboardLogger(log_dir=output_path, **kwargs), trainer, optimizers, evaluators, log_every_iters
+    )
 
 
 def setup_visdom_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> VisdomLogger:
     """A :class:`~ignite.contrib.handlers.VisdomLogger` (``VisdomLogger(**kwargs)``), set up as the module says."""
     from ignite.contrib.handlers.visdom_logger import VisdomLogger
 
-    logger = VisdomLogger(**kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(lambda: VisdomLogger(**kwargs), trainer, optimizers, evaluators, log_every_iters)
 
 
 def setup_mlflow_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> MLflowLogger:
     """A :class:`~ignite.contrib.handlers.MLflowLogger` (``MLflowLogger(**kwargs)``), set up as the module says."""
     from ignite.contrib.handlers.mlflow_logger import MLflowLogger
 
-    logger = MLflowLogger(**kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(lambda: MLflowLogger(**kwargs), trainer, optimizers, evaluators, log_every_iters)
 
 
 def setup_neptune_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> NeptuneLogger:
     """A :class:`~ignite.contrib.handlers.NeptuneLogger` (``NeptuneLogger(**kwargs)``; pass ``mode="offline"`` now
     that the hosted service has shut down), set up as the module says."""
     from ignite.contrib.handlers.neptune_logger import NeptuneLogger
 
-    logger = NeptuneLogger(**kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(lambda: NeptuneLogger(**kwargs), trainer, optimizers, evaluators, log_every_iters)
 
 
 def setup_wandb_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> WandBLogger:
     """A :class:`~ignite.contrib.handlers.WandBLogger` (``WandBLogger(**kwargs)``), set up as the module says."""
     from ignite.contrib.handlers.wandb_logger import WandBLogger
 
-    logger = WandBLogger(**kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(lambda: WandBLogger(**kwargs), trainer, optimizers, evaluators, log_every_iters)
 
 
 def setup_clearml_logging(
     trainer: Engine,
     optimizers: Optimizers = None,
     evaluators: Evaluators = None,
-    log_every_iters: int = 100,
+    log_every_iters: int | None = 100,
     **kwargs: Any,
 ) -> ClearMLLogger:
     """A :class:`~ignite.contrib.handlers.ClearMLLogger` (``ClearMLLogger(**kwargs)``), set up as the module says."""
     from ignite.contrib.handlers.clearml_logger import ClearMLLogger
 
-    logger = ClearMLLogger(**kwargs)
-    _setup_logging(logger, trainer, optimizers, evaluators, log_every_iters)
-    return logger
+    return _set_up(lambda: ClearMLLogger(**kwargs), trainer, optimizers, evaluators, log_every_iters)
+
+
+def setup_trains_logging(
+    trainer: Engine,
+    optimizers: Optimizers = None,
+    evaluators: Evaluators = None,
+    log_every_iters: int | None = 100,
+    **kwargs: Any,
+) -> ClearMLLogger:
+    """The former name of :func:`setup_clearml_logging` (ClearML was called Trains); warns, then calls it."""
+    warnings.warn("setup_trains_logging was renamed to setup_clearml_logging", UserWarning, stacklevel=2)
+    return setup_clearml_logging(trainer, optimizers, evaluators, log_every_iters, **kwargs)
