@@ -161,7 +161,9 @@ def restore_modules() -> Iterator[None]:
 @pytest.mark.usefixtures("restore_modules")
 @pytest.mark.parametrize("module", LOGGER_MODULE_PATHS)
 def test_logger_module_path_without_distribution_names_it(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    # The package and the module itself: another test of this process may have imported the real module already.
     monkeypatch.setitem(sys.modules, "ignite.contrib.handlers", None)
+    monkeypatch.setitem(sys.modules, f"ignite.contrib.handlers.{module}", None)
     monkeypatch.delitem(sys.modules, f"ignite.handlers.{module}", raising=False)
     with pytest.raises(ImportError, match=r'pip install "ignite-contrib-loggers"') as info:
         importlib.import_module(f"ignite.handlers.{module}")
