@@ -27,3 +27,11 @@ def test_only_save_on_rank_writes_and_every_rank_loads(tmp_path: Path) -> None:
         # The file holds rank 1's state: rank 0 wrote nothing.
         assert report["writer"] == 1
         assert report["last"].endswith("checkpoint_9.pt")
+        # Both shards of the ZeroRedundancyOptimizer were consolidated into the file: a momentum buffer for the
+        # weight (2 values) and for the bias (1 value); with constant gradients (4 per weight entry and bias after
+        # summing over the batch of ones) the buffer after n steps is g * (1 - 0.9**n) / (1 - 0.9).
+        n = report["iterations"]
+        expected = 4 * (1 - 0.9**n) / (1 - 0.9)
+        assert len(report["momentum"]) == 2
+        weight, bias = report["momentum"]
+        assert weight == [pytest.approx([expected, expected])] and bias == pytest.approx([expected])

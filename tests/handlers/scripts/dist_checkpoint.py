@@ -2,7 +2,8 @@
 
 Usage: ``python dist_checkpoint.py OUTDIR``. Both ranks train the same tiny model and call the same Checkpoint; only
 rank 1 (``save_on_rank=1``) writes. Each rank then loads the newest checkpoint and writes what it saw to
-``OUTDIR/rank-<r>.json``.
+``OUTDIR/rank-<r>.json``. Part of the state is a ZeroRedundancyOptimizer, whose shards (one parameter per rank) are
+consolidated on the writing rank: the file must hold the momentum buffers of both shards.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.distributed.optim import ZeroRedundancyOptimizer
 
 import ignite.distributed as idist
 from ignite.engine import Engine, Events
@@ -35,9 +37,18 @@ def job(local_rank: int, outdir: str) -> None:
     directory = Path(outdir) / "checkpoints"
     torch.manual_seed(0)
     model = torch.nn.Linear(2, 1)
-    trainer = Engine(lambda engine, batch: None)
+    # Two parameters (weight, bias) on two ranks: each rank's shard holds one of them.
+    optimizer = ZeroRedundancyOptimizer(model.parameters(), optimizer_class=torch.optim.SGD, lr=0.1, momentum=0.9)
+
+    def step(engine: Engine, batch: Any) -> None:
+        optimizer.zero_grad()
+        model(torch.ones(4, 2)).sum().backward()
+        optimizer.step()
+
+    trainer = Engine(step)
     tag = RankTag()
-    checkpoint = Checkpoint({"model": model, "tag": tag}, directory, n_saved=2, save_on_rank=1)
+    to_save = {"model": model, "tag": tag, "optimizer": optimizer}
+    checkpoint = Checkpoint(to_save, directory, n_saved=2, save_on_rank=1)
     trainer.add_event_handler(Events.EPOCH_COMPLETED, checkpoint)
     trainer.run(range(3), max_epochs=3)
     idist.barrier()
@@ -45,7 +56,15 @@ def job(local_rank: int, outdir: str) -> None:
     loaded = RankTag()
     assert checkpoint.last_checkpoint is not None
     Checkpoint.load_objects({"model": torch.nn.Linear(2, 1), "tag": loaded}, checkpoint.last_checkpoint)
-    report = {"files": files, "writer": loaded.loaded_rank, "last": str(checkpoint.last_checkpoint)}
+    saved = torch.load(checkpoint.last_checkpoint, weights_only=True)
+    momentum = [saved["optimizer"]["state"][i]["momentum_buffer"].tolist() for i in sorted(saved["optimizer"]["state"])]
+    report = {
+        "files": files,
+        "writer": loaded.loaded_rank,
+        "last": str(checkpoint.last_checkpoint),
+        "momentum": momentum,
+        "iterations": trainer.state.iteration,
+    }
     (Path(outdir) / f"rank-{idist.get_rank()}.json").write_text(json.dumps(report))
 
 

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+import ignite.distributed as idist
 from ignite.base import Serializable
 from ignite.engine import Engine, Events
 from ignite.handlers._improvement import ImprovementCriterion
@@ -28,6 +29,15 @@ _HIGHER_IS_BETTER = ImprovementCriterion(mode="max")
 class _Item(NamedTuple):
     priority: float
     filename: str
+
+
+def _is_zero_optimizer(obj: Any) -> bool:
+    # Looked up lazily: torch.distributed.optim is not importable on every build of torch.
+    try:
+        from torch.distributed.optim import ZeroRedundancyOptimizer
+    except ImportError:
+        return False
+    return isinstance(obj, ZeroRedundancyOptimizer)
 
 
 def _unwrap(obj: Any) -> Any:
@@ -178,7 +188,17 @@ class Checkpoint(Serializable):
         )
 
     def _setup_checkpoint(self) -> dict[str, Any]:
-        return {key: _unwrap(obj).state_dict() for key, obj in self.to_save.items()}
+        states: dict[str, Any] = {}
+        for key, obj in self.to_save.items():
+            obj = _unwrap(obj)
+            if _is_zero_optimizer(obj):
+                # A ZeroRedundancyOptimizer holds one shard per rank: every rank takes part in gathering the shards
+                # to the writing rank, and only that rank can (and needs to) produce the full state dict.
+                obj.consolidate_state_dict(to=self.save_on_rank)
+                if idist.get_rank() != self.save_on_rank:
+                    continue
+            states[key] = obj.state_dict()
+        return states
 
     def __call__(self, engine: Engine) -> None:
         if not self.to_save:
@@ -229,7 +249,8 @@ class Checkpoint(Serializable):
         checkpoint = self._setup_checkpoint()
         if self.include_self:
             checkpoint["checkpointer"] = self.state_dict()
-        payload: Any = checkpoint[name] if len(checkpoint) == 1 else checkpoint
+        # One object is saved bare, as Ignite does (a rank that skipped a ZeRO shard has nothing to write anyway).
+        payload: Any = checkpoint.get(name, {}) if len(self.to_save) == 1 and not self.include_self else checkpoint
         try:
             self._store(payload, filename, metadata)
         except BaseException:
