@@ -44,7 +44,9 @@ def run_example(
     ``module_prefix`` runs a launcher instead (``("-m", "torch.distributed.run", ...)``), ``python_args`` go to the
     interpreter before the script (``-c`` code is not used, so tracebacks name the example's lines).
     """
-    full_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    # ClearML's Task.init records its process in CLEARML_*/TRAINS_* variables of os.environ; an example started by a
+    # process that ran a ClearML test before would take itself for a subprocess of that task and get a stub task.
+    full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith(("CLEARML_", "TRAINS_"))}
     # Threads beyond the two cores only slow every process down.
     full_env.update({"OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"})
     full_env.update(env or {})
