@@ -61,3 +61,27 @@ def test_reduce_states_uses_one_collective_for_all_sums(monkeypatch: pytest.Monk
         assert states["largest"].item() == 2**60 + 1
     # The local accumulators are untouched.
     assert metrics[0].count.tolist() == [2**53 + 1, 3]
+
+
+class _Counts(Metric):
+    def reset(self) -> None:
+        self.add_state("hits", torch.tensor(2**53 + 1, dtype=torch.int64), reduction="sum")
+
+    def update(self, output: Any) -> None:
+        pass
+
+    def compute(self) -> Any:
+        return None
+
+
+def test_integer_sums_alone_keep_an_int64_collective(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[torch.dtype, int]] = []
+
+    def two_equal_ranks(tensor: torch.Tensor, op: str = "SUM", group: Any = None) -> torch.Tensor:
+        calls.append((tensor.dtype, tensor.numel()))
+        return tensor * 2
+
+    monkeypatch.setattr(idist, "all_reduce", two_equal_ranks)
+    reduced = reduce_states([_Counts(), _Counts()])
+    assert calls == [(torch.int64, 2)]  # not split into float64 halves
+    assert [r["hits"].item() for r in reduced] == [2 * (2**53 + 1)] * 2

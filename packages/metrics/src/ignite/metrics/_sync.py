@@ -1,10 +1,10 @@
 """Cross-rank reduction of declared metric states, coalesced into as few collectives as possible.
 
-All ``sum`` states of all the metrics synced together travel in ONE float64 buffer: integer states are split into
-exact 32-bit halves that a float64 sum cannot round (see :func:`_split_int64`), so counters and float sums share a
-collective. ``max`` and ``min`` states travel in one buffer per dtype family (int64 or float64); ``cat`` states are
-gathered one by one (their sizes differ between ranks). The local accumulators are never modified: callers receive
-reduced copies.
+All ``sum`` states of all the metrics synced together travel in ONE buffer: int64 when they are all integers, else
+float64, with the integer states split into exact 32-bit halves that a float64 sum cannot round (see
+:func:`_split_int64`), so counters and float sums share a collective. ``max`` and ``min`` states travel in one
+buffer per dtype family (int64 or float64); ``cat`` states are gathered one by one (their sizes differ between
+ranks). The local accumulators are never modified: callers receive reduced copies.
 """
 
 from __future__ import annotations
@@ -85,9 +85,11 @@ def reduce_states(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
                 results[index][name] = [idist.all_gather(local)]
             else:
                 tensor = torch.as_tensor(value)
-                # Every sum shares the float64 bucket; max/min keep one bucket per family.
-                family = torch.float64 if spec.reduction == "sum" else _family(tensor.dtype)
-                buckets.setdefault((spec.reduction, family), []).append((index, name, tensor))
+                buckets.setdefault((spec.reduction, _family(tensor.dtype)), []).append((index, name, tensor))
+    # Integer sums join the float64 sums (split into exact halves) when both exist: one collective instead of two.
+    # Integer sums alone keep their int64 collective, which is smaller.
+    if ("sum", torch.int64) in buckets and ("sum", torch.float64) in buckets:
+        buckets[("sum", torch.float64)] += buckets.pop(("sum", torch.int64))
     for (reduction, dtype), entries in buckets.items():
         for (index, name, _), reduced in zip(entries, _reduce_bucket(reduction, dtype, entries), strict=True):
             results[index][name] = reduced
