@@ -37,14 +37,19 @@ class _SumOfErrors(Metric):
             raise ValueError(
                 f"Arguments y_pred and y should have the same shape, got {tuple(y_pred.shape)} and {tuple(y.shape)}"
             )
-        diff = y_pred - y.view_as(y_pred)
-        errors = diff.abs() if self._power == 1 else diff * diff
-        batch_sum = errors.sum(dtype=torch.float64).item()
+        diff = (y_pred - y.view_as(y_pred)).reshape(-1)
+        if diff.dtype not in (torch.float32, torch.float64):
+            # Integer and half-precision inputs: sum their errors in float64 rather than in their own type.
+            diff = diff.to(torch.float64)
+        # One kernel per batch: a dot product for squares, an L1 norm for absolute values (float32 within a batch, as
+        # PyTorch-Ignite; the running total across batches is float64).
+        batch_sum = (torch.dot(diff, diff) if self._power == 2 else torch.linalg.vector_norm(diff, 1)).item()
         if math.isnan(batch_sum):  # NaN anywhere in the inputs shows up here: no extra pass otherwise
             check_not_nan("y_pred", y_pred)
             check_not_nan("y", y)
-        self._sum_of_errors += batch_sum
-        self._num_examples += y.shape[0] if y.ndim else 1
+        # Python-side additions written back with fill_: cheaper per batch than `tensor += number`.
+        self._sum_of_errors.fill_(self._sum_of_errors.item() + batch_sum)
+        self._num_examples.fill_(self._num_examples.item() + (y.shape[0] if y.ndim else 1))
 
     def _mean(self) -> float:
         if self._num_examples == 0:

@@ -76,7 +76,8 @@ class Accuracy(_BaseClassification):
         y_pred, y, kind, num_classes = self._check(output)
         correct, total = accuracy_counts(y_pred, y, kind, num_classes)
         self._num_correct += correct.to(self._device)
-        self._num_examples += total
+        # fill_ with a Python sum: cheaper per batch than `tensor += number`.
+        self._num_examples.fill_(self._num_examples.item() + total)
 
     def compute(self) -> float:
         if self._num_examples == 0:
