@@ -38,6 +38,20 @@ class BaseSaveHandler(metaclass=ABCMeta):
         """Delete the checkpoint stored under ``filename``."""
 
 
+_XLA_BACKEND = "xla-tpu"
+
+
+def _to_cpu(obj: Any) -> Any:
+    """``obj`` with every tensor in it (through dicts, lists and tuples) moved to the CPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.cpu()
+    if isinstance(obj, dict):  # OrderedDict state dicts keep their type
+        return type(obj)((key, _to_cpu(value)) for key, value in obj.items())
+    if type(obj) in (list, tuple):
+        return type(obj)(_to_cpu(value) for value in obj)
+    return obj
+
+
 def _fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; directories cannot be opened this way on Windows.
     if os.name != "posix":
@@ -163,6 +177,10 @@ class DiskSaver(BaseSaveHandler):
                 )
 
     def __call__(self, checkpoint: Mapping[str, Any], filename: str, metadata: Mapping[str, Any] | None = None) -> None:
+        if idist.backend() == _XLA_BACKEND:
+            # XLA tensors are saved as CPU tensors (a file loadable without torch_xla, as xm.save does). Every rank
+            # fetches them: moving an XLA tensor to the CPU runs its pending graph, which all ranks must run alike.
+            checkpoint = _to_cpu(checkpoint)
         if idist.get_rank() != self.save_on_rank:
             return
         path = self.dirname / filename
