@@ -10,7 +10,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -45,13 +44,8 @@ sdk {
 _QUIET_TASK = {"auto_connect_frameworks": False, "auto_connect_streams": False, "auto_resource_monitoring": False}
 
 
-def _load_backends() -> ModuleType:
-    # --import-mode=importlib gives test files no package, so the shared helper is loaded from its path.
-    spec = importlib.util.spec_from_file_location("_contrib_loggers_backends", Path(__file__).with_name("_backends.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The shared helper of tests/_support, on sys.path through tests/conftest.py.
+_backends = importlib.import_module("_backends")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +59,7 @@ def clearml(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         patch.setenv("CLEARML_CACHE_DIR", str(home / "cache"))  # the offline sessions
         patch.delenv("CI", raising=False)
         patch.setattr(ClearMLLogger, "_bypass", None)
-        module = _load_backends().require("clearml")
+        module = _backends.require("clearml")
         module.Task.set_offline(True)
         yield module
 

@@ -8,7 +8,6 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -26,9 +25,7 @@ from ignite.contrib.handlers.mlflow_logger import (
 )
 from ignite.engine import Engine, Events
 
-_HERE = Path(__file__).resolve().parent
-if str(_HERE) not in sys.path:
-    sys.path.insert(0, str(_HERE))
+# The shared helper of tests/_support, on sys.path through tests/conftest.py.
 _backends = importlib.import_module("_backends")
 
 

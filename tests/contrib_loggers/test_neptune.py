@@ -33,9 +33,7 @@ from ignite.contrib.handlers.neptune_logger import (
 from ignite.engine import Engine, Events
 from ignite.handlers import Checkpoint
 
-_HERE = Path(__file__).resolve().parent
-if str(_HERE) not in sys.path:
-    sys.path.insert(0, str(_HERE))
+# The shared helper of tests/_support, on sys.path through tests/conftest.py.
 _backends = importlib.import_module("_backends")
 
 # Everything the client would start besides the operation log: no threads watching the machine, no git, no sources.

@@ -47,7 +47,8 @@ def _sibling(name: str) -> ModuleType:
     return sys.modules[key]
 
 
-_backends = _sibling("_backends")
+# Shared helpers of tests/_support, on sys.path through tests/conftest.py.
+_backends = importlib.import_module("_backends")
 
 
 class Driver(Protocol):
@@ -172,7 +173,7 @@ def tensorboard_driver(tmp_path: Path) -> Driver:
 @pytest.fixture(scope="module")
 def visdom_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     _backends.require("visdom")
-    running = _sibling("_visdom_server").start_visdom_server(tmp_path_factory.mktemp("visdom"))
+    running = importlib.import_module("_visdom_server").start_visdom_server(tmp_path_factory.mktemp("visdom"))
     yield running
     running.stop()
 

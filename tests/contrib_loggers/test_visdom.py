@@ -12,7 +12,6 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -30,21 +29,9 @@ from ignite.contrib.handlers.visdom_logger import (
 )
 from ignite.engine import Engine, Events
 
-
-def _sibling(name: str) -> ModuleType:
-    # The test folder is not a package (importlib mode): load the helper modules next to this file by path.
-    key = f"contrib_loggers.{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-_backends = _sibling("_backends")
-_server = _sibling("_visdom_server")
+# Shared helpers of tests/_support, on sys.path through tests/conftest.py.
+_backends = importlib.import_module("_backends")
+_server = importlib.import_module("_visdom_server")
 
 
 @pytest.fixture(scope="module")

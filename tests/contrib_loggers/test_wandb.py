@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,14 +22,8 @@ from ignite.contrib.handlers._memory import MemoryLogger
 from ignite.contrib.handlers.wandb_logger import OptimizerParamsHandler, OutputHandler, WandBLogger
 from ignite.engine import Engine, Events
 
-
-def _load_backends() -> ModuleType:
-    # --import-mode=importlib gives test files no package, so the shared helper is loaded from its path.
-    spec = importlib.util.spec_from_file_location("_contrib_loggers_backends", Path(__file__).with_name("_backends.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The shared helper of tests/_support, on sys.path through tests/conftest.py.
+_backends = importlib.import_module("_backends")
 
 
 @pytest.fixture()
@@ -46,7 +40,7 @@ def wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         "WANDB_DISABLE_CODE": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    return _load_backends().require("wandb")
+    return _backends.require("wandb")
 
 
 def _records(path: Path) -> list[bytes]:

@@ -10,9 +10,10 @@ For every distribution (the members and the `ignite-all` meta-package):
    resolver (uv does not enforce them inside the workspace);
 3. the installed ignite-* distributions must be exactly that closure, at the built versions;
 4. the distribution's modules are imported from a folder outside the checkout and must resolve into the venv;
-5. its test folder (`tests/<member>`, `tests/integration` for ignite-all) is copied beside the root pyproject (for
-   the pytest settings) into `.isolation/run/<member>/` and run there, `-m "not slow and not slurm"` (`not slurm`
-   with --with-slow: the srun tests need tools/slurm's cluster). A folder with no tests (pytest exit 5) passes.
+5. its test folder (`tests/<member>`, `tests/integration` for ignite-all), with `tests/conftest.py` and the shared
+   helpers of `tests/_support`, is copied beside the root pyproject (for the pytest settings) into
+   `.isolation/run/<member>/` and run there without the slow and tier markers (with --with-slow: without the tier
+   markers only; the tiers need their own environments). A folder with no tests (pytest exit 5) passes.
 
 Usage: isolation.py [--root DIR] [--with-slow] [--workers N] [MEMBER ...]
 """
@@ -38,6 +39,7 @@ from workspace import Distribution, Workspace, WorkspaceError, load_workspace
 
 UV = os.environ.get("UV", "uv")
 PYTEST_NO_TESTS = 5
+SHARED_TEST_HELPERS = "tests/_support"
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,12 @@ def check_one(
     shutil.copy2(ws.root / "pyproject.toml", run_dir / "pyproject.toml")
     if (ws.root / "tests" / "conftest.py").is_file():
         shutil.copy2(ws.root / "tests" / "conftest.py", run_dir / "tests" / "conftest.py")
+    if (
+        ws.root / SHARED_TEST_HELPERS
+    ).is_dir():  # helpers several test folders import (put on sys.path by the conftest)
+        shutil.copytree(
+            ws.root / SHARED_TEST_HELPERS, run_dir / SHARED_TEST_HELPERS, ignore=shutil.ignore_patterns("__pycache__")
+        )
     junit = out / "junit" / f"{dist.member}.xml"
     junit.unlink(missing_ok=True)
     cmd = [str(_python(venv)), "-m", "pytest", str(rel), "-p", "no:cacheprovider", f"--junitxml={junit}"]
