@@ -6,9 +6,9 @@ distribution ``ignite-contrib-loggers``: they are looked up lazily in ``ignite.c
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
+from ignite.handlers._contrib_paths import import_contrib
 from ignite.handlers._savers import BaseSaveHandler, DiskSaver
 from ignite.handlers.checkpoint import Checkpoint, ModelCheckpoint
 from ignite.handlers.early_stopping import EarlyStopping
@@ -99,19 +99,7 @@ _CONTRIB_MODULE = "ignite.contrib.handlers"
 def __getattr__(name: str) -> Any:
     if name not in _CONTRIB_LOGGER_NAMES:
         raise AttributeError(f"module 'ignite.handlers' has no attribute '{name}'")
-    try:
-        # The one upward import of this distribution, allowed by name in tools/py/check_edges.py.
-        import ignite.contrib.handlers  # noqa: F401  (bound below through sys.modules)
-
-        module = sys.modules[_CONTRIB_MODULE]
-    except ModuleNotFoundError as error:
-        if error.name is None or not _CONTRIB_MODULE.startswith(error.name):
-            raise
-        raise ImportError(
-            f"ignite.handlers.{name} is provided by the distribution ignite-contrib-loggers: "
-            f'pip install "ignite-contrib-loggers"',
-            name=name,
-        ) from error
+    module = import_contrib(_CONTRIB_MODULE, f"ignite.handlers.{name}")
     try:
         return getattr(module, name)
     except AttributeError:
